@@ -1,0 +1,146 @@
+"""Chinese publish-time formats → timezone-aware datetimes.
+
+Government and news pages write dates as ``2016-12-09 00:00``, ``2016/12/9``, ``2016年12月9日
+10时30分``, ``发布时间：…``, ISO 8601, RFC 822 (feeds), Unix timestamps (WeChat ``var ct``) and
+relative phrases (``3小时前``, ``昨天 10:20``). Naive values are local to the site: Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone, tzinfo
+from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９：／－．　", "0123456789:/-. ")
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9, "十": 10}
+
+# year-month-day with -, /, . or 年月日; optional time with : or 时分秒.
+_DATE_RE = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})"
+    r"(?:\s*日)?"
+    r"(?:[\sT]*(?P<H>\d{1,2})\s*(?::|时|點|点)\s*(?P<M>\d{1,2})(?:\s*(?::|分)\s*(?P<S>\d{1,2}))?"
+    r"(?:\s*秒|\s*分)?(?:\.\d+)?)?"
+    r"(?P<tz>\s*(?:Z|[+-]\d{2}:?\d{2}))?"
+)
+_RELATIVE_RE = re.compile(r"(?P<n>\d+)\s*(?P<unit>秒|分钟|小时|天|周)前")
+_DAYWORD_RE = re.compile(r"(?P<word>今天|昨天|前天)\s*(?:(?P<H>\d{1,2})[:时](?P<M>\d{1,2}))?")
+_TIMESTAMP_RE = re.compile(r"^\s*(?P<ts>1\d{9})(?:\d{3})?\s*$")
+_LABEL_RE = re.compile(
+    r"(?:发布时间|发布日期|发表时间|发表日期|发稿时间|更新时间|时间|日期|Date)\s*[:：]?\s*"
+)
+_CN_YEAR_RE = re.compile(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月"
+                         r"([一二三四五六七八九十]{1,3})日")
+
+
+def _cn_number(text: str) -> int:
+    if len(text) == 4:  # 二〇一六 style year: digit by digit
+        return int("".join(str(_CN_DIGITS[c]) for c in text))
+    if "十" in text:  # 十二 / 二十 / 二十九
+        tens, _, ones = text.partition("十")
+        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+    return _CN_DIGITS[text]
+
+
+def _zone(tz: str | tzinfo | None) -> tzinfo:
+    if tz is None:
+        return SHANGHAI
+    return ZoneInfo(tz) if isinstance(tz, str) else tz
+
+
+def _plausible(value: datetime, now: datetime) -> bool:
+    # Reject footer years ("1999-2024"), expiry dates and typos far in the future.
+    return datetime(1990, 1, 1, tzinfo=timezone.utc) <= value <= now + timedelta(days=2)
+
+
+def _from_match(match: re.Match[str], zone: tzinfo) -> datetime | None:
+    parts = {k: int(v) for k, v in match.groupdict().items() if v and k != "tz"}
+    try:
+        value = datetime(parts["y"], parts["m"], parts["d"], parts.get("H", 0),
+                         parts.get("M", 0), parts.get("S", 0))
+    except ValueError:
+        return None
+    tz_text = (match.group("tz") or "").strip()
+    if tz_text:
+        if tz_text == "Z":
+            return value.replace(tzinfo=timezone.utc)
+        sign = 1 if tz_text[0] == "+" else -1
+        digits = tz_text[1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        return value.replace(tzinfo=timezone(sign * offset))
+    return value.replace(tzinfo=zone)
+
+
+def parse_datetime(
+    text: str | int | float | None, *, tz: str | tzinfo | None = None, now: datetime | None = None
+) -> datetime | None:
+    """Parse one date/time value; return an aware datetime or None.
+
+    ``text`` may be a Unix timestamp (number or digit string), RFC 822, ISO 8601 or any of the
+    Chinese formats above. Implausible dates (before 1990, more than two days ahead) give None.
+    """
+    if text is None or text == "":
+        return None
+    zone = _zone(tz)
+    now = now or datetime.now(timezone.utc)
+    if isinstance(text, (int, float)):
+        text = str(int(text))
+    text = text.translate(_FULLWIDTH).strip()
+    value: datetime | None = None
+    if stamp := _TIMESTAMP_RE.match(text):
+        value = datetime.fromtimestamp(int(stamp.group("ts")), tz=timezone.utc).astimezone(zone)
+    elif match := _DATE_RE.search(text):
+        value = _from_match(match, zone)
+    elif match := _CN_YEAR_RE.search(text):
+        try:
+            value = datetime(*(_cn_number(g) for g in match.groups()), tzinfo=zone)
+        except (KeyError, ValueError):
+            value = None
+    elif match := _RELATIVE_RE.search(text):
+        unit = {"秒": "seconds", "分钟": "minutes", "小时": "hours", "天": "days", "周": "weeks"}
+        value = now.astimezone(zone) - timedelta(**{unit[match["unit"]]: int(match["n"])})
+    elif match := _DAYWORD_RE.search(text):
+        back = {"今天": 0, "昨天": 1, "前天": 2}[match["word"]]
+        day = now.astimezone(zone) - timedelta(days=back)
+        value = day.replace(hour=int(match["H"] or 0), minute=int(match["M"] or 0), second=0,
+                            microsecond=0)
+    else:
+        try:
+            value = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            value = None
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+    if value is None or not _plausible(value, now):
+        return None
+    return value
+
+
+def find_publish_time(
+    text: str, *, tz: str | tzinfo | None = None, now: datetime | None = None
+) -> datetime | None:
+    """Find the publish time in a page's text.
+
+    A labelled date (``发布时间：…``) wins over the first bare date, which in turn is better
+    than nothing; the text of the article header is where the caller should look first.
+    """
+    if not text:
+        return None
+    text = text.translate(_FULLWIDTH)
+    for label in _LABEL_RE.finditer(text):
+        value = parse_datetime(text[label.end() : label.end() + 40], tz=tz, now=now)
+        if value is not None:
+            return value
+    for match in _DATE_RE.finditer(text):
+        value = parse_datetime(match.group(0), tz=tz, now=now)
+        if value is not None:
+            return value
+    return None
+
+
+def to_iso(value: datetime | None) -> str | None:
+    """ISO 8601 with offset, or None."""
+    return value.isoformat() if value else None
