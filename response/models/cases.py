@@ -1,0 +1,127 @@
+"""Cases (处置) with their clocks, consultations, responses and extensions."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from .mentions import Event, Mention
+from .organisation import Section
+from .policy import Channel, Clock, Level
+
+
+class Case(models.Model):
+    class State(models.TextChoices):
+        TRIAGE = "triage", "待研判"
+        HANDLING = "handling", "处置中"
+        RESPONDED = "responded", "已回应"
+        CLOSED = "closed", "已办结"
+        DISMISSED = "dismissed", "已排除"
+
+    number = models.CharField("案件编号", max_length=30, unique=True)
+    # Idempotency: the thing that opened the case (e.g. "event:<key>", "mention:<id>", "ticket:<no>").
+    origin_key = models.CharField(max_length=120, unique=True, editable=False)
+    title = models.CharField("标题", max_length=500)
+    channel = models.CharField("渠道", max_length=20, choices=Channel.choices, default=Channel.OPINION)
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    mentions = models.ManyToManyField(Mention, blank=True, related_name="cases", verbose_name="关联条目")
+    level = models.ForeignKey(Level, null=True, blank=True, on_delete=models.PROTECT, verbose_name="级别")
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.TRIAGE, db_index=True)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="cases", verbose_name="牵头科室")
+    co_sections = models.ManyToManyField(Section, blank=True, related_name="co_cases", verbose_name="协办科室")
+    section_via = models.CharField("分办依据", max_length=20, blank=True)
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="led_cases", verbose_name="分管领导",
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField("立案时间", db_index=True)
+    responded_at = models.DateTimeField("回应时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    summary = models.TextField("办结摘要", blank=True)
+    dismiss_reason = models.CharField("排除原因", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "案件"
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def visible_to_sections(self) -> set[int]:
+        return {self.section_id, *self.co_sections.values_list("id", flat=True)}
+
+
+class CaseClock(models.Model):
+    """One SLA clock of a case (first statement, response, closure), as in ticket systems."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks")
+    clock = models.CharField("时钟", max_length=20, choices=Clock.choices)
+    started_at = models.DateTimeField("起算")
+    due_at = models.DateTimeField("到期")
+    stopped_at = models.DateTimeField("完成", null=True, blank=True)
+    paused_at = models.DateTimeField("暂停于", null=True, blank=True)
+    policy_note = models.CharField("依据", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "案件时限"
+        constraints = [models.UniqueConstraint(fields=["case", "clock"], name="one_clock_per_kind")]
+        ordering = ["due_at"]
+
+    @property
+    def met(self) -> bool | None:
+        if self.stopped_at is None:
+            return None
+        return self.stopped_at <= self.due_at
+
+
+class Consultation(models.Model):
+    """会商联席会议 record, required before responding to level I/II cases."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consultations")
+    held_at = models.DateTimeField("会商时间")
+    participants = models.TextField("参会人员")
+    sections = models.ManyToManyField(Section, blank=True, verbose_name="参会科室")
+    conclusion = models.TextField("会商结论")
+    agreed_wording = models.TextField("统一口径")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "会商记录"
+
+
+class CaseResponse(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="responses")
+    text = models.TextField("回应内容")
+    channel = models.CharField("回应渠道", max_length=60)
+    link = models.URLField("链接", blank=True, max_length=1000)
+    responded_at = models.DateTimeField("回应时间")
+    approved_by = models.CharField("审核人", max_length=60, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "回应记录"
+        ordering = ["responded_at"]
+
+
+class Extension(models.Model):
+    class State(models.TextChoices):
+        REQUESTED = "requested", "待审批"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "已驳回"
+
+    clock = models.ForeignKey(CaseClock, on_delete=models.CASCADE, related_name="extensions")
+    reason = models.TextField("延期理由")
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "延期申请"

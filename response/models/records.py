@@ -1,0 +1,50 @@
+"""Append-only records: the audit trail and sent notifications."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, from → to. Never edited through the UI or admin."""
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="操作人")
+    actor_label = models.CharField("操作人", max_length=150, default="系统")
+    action = models.CharField("操作", max_length=40)
+    object_type = models.CharField("对象", max_length=40)
+    object_id = models.CharField("对象ID", max_length=64)
+    case = models.ForeignKey("response.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="audit")
+    field = models.CharField("字段", max_length=60, blank=True)
+    old = models.TextField("原值", blank=True)
+    new = models.TextField("新值", blank=True)
+    note = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计记录"
+        ordering = ["-at", "-id"]
+
+
+class Notification(models.Model):
+    """One notification to one recipient; `key` makes sending exactly-once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+
+    key = models.CharField(max_length=200, unique=True)
+    channel = models.CharField("通道", max_length=20)
+    recipient = models.CharField("接收方", max_length=300)
+    subject = models.CharField("标题", max_length=300)
+    body = models.TextField("内容")
+    case = models.ForeignKey("response.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    error = models.TextField("错误", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通知"
+        ordering = ["-created_at"]

@@ -1,0 +1,83 @@
+"""Run one source's crawl (in a subprocess, via crawlers.runner), store items, keep source health."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from crawlers.runner import run_crawl
+from response.models import CrawlRun, Source
+from response.services.ingest import ingest_items
+
+logger = logging.getLogger(__name__)
+
+# A source is blind after this many failed runs in a row (or at once when the crawler says it is blocked).
+BLIND_AFTER_FAILURES = 3
+
+
+@dataclass
+class CrawlOutcome:
+    run_id: int
+    found: int = 0
+    new_ids: list[int] = field(default_factory=list)
+    error: str | None = None
+    blind: str | None = None
+
+
+def crawl_source(source_id: int, *, timeout: float = 600) -> CrawlOutcome:
+    source = Source.objects.get(pk=source_id)
+    run = CrawlRun.objects.create(source=source)
+    now = timezone.now()
+    try:
+        result = run_crawl(source.as_crawl_config(), source.crawl_state or {}, timeout=timeout)
+    except Exception as exc:  # the runner itself failed: record it, the task layer retries
+        logger.exception("crawl.runner_failed", extra={"source": source.slug})
+        result = None
+        error = f"{type(exc).__name__}: {exc}"
+    else:
+        error = result.error
+
+    new_ids: list[int] = []
+    if result is not None:
+        new_ids = ingest_items(source, result.items)
+    with transaction.atomic():
+        source = Source.objects.select_for_update().get(pk=source_id)
+        source.last_run_at = now
+        blind = result.blind if result is not None else None
+        if result is not None:
+            source.crawl_state = result.state or source.crawl_state
+            source.last_item_count = len(result.items)
+        if error or blind:
+            source.last_error_at = now
+            source.last_error = (blind or error or "")[:2000]
+            source.consecutive_failures += 1
+            if blind or source.consecutive_failures >= BLIND_AFTER_FAILURES:
+                if not source.blind_reason:
+                    source.blind_since = now
+                source.blind_reason = (blind or f"连续 {source.consecutive_failures} 次采集失败：{error}")[:300]
+        else:
+            source.last_success_at = now
+            source.consecutive_failures = 0
+            source.blind_reason = ""
+            source.blind_since = None
+        source.save()
+        run.finished_at = timezone.now()
+        run.items_found = len(result.items) if result is not None else 0
+        run.items_new = len(new_ids)
+        run.error = (blind or error or "")[:5000]
+        run.stats = result.stats if result is not None else {}
+        run.status = (CrawlRun.Status.BLIND if blind else CrawlRun.Status.FAILED if error else CrawlRun.Status.OK)
+        run.save()
+    return CrawlOutcome(run_id=run.pk, found=run.items_found, new_ids=new_ids, error=error, blind=blind)
+
+
+def due_sources(now=None) -> list[int]:
+    """Enabled sources whose schedule says they should run now."""
+    now = now or timezone.now()
+    due = []
+    for source in Source.objects.filter(enabled=True).exclude(kind=Source.Kind.HOTLINE):
+        if source.last_run_at is None or (now - source.last_run_at).total_seconds() >= source.schedule_minutes * 60:
+            due.append(source.pk)
+    return due
