@@ -3,11 +3,11 @@ from .mentions import LEVEL_CHOICES, Event, Feedback, Mention, Sentiment, SpikeA
 from .monitoring import KeywordPlan, RoutingRule
 from .organisation import Section
 from .policy import CalendarDay, Channel, Clock, DeadlinePolicy, Level
-from .records import AuditEntry, Notification
+from .records import AuditEntry, DigestDelivery, Notification
 from .sources import CrawlRun, Reach, Source
 
 __all__ = [
-    "AuditEntry", "CalendarDay", "Case", "CaseClock", "CaseResponse", "Channel", "Clock",
+    "AuditEntry", "CalendarDay", "DigestDelivery", "Case", "CaseClock", "CaseResponse", "Channel", "Clock",
     "Consultation", "CrawlRun", "DeadlinePolicy", "Event", "Extension", "Feedback", "KeywordPlan",
     "LEVEL_CHOICES", "Level", "Mention", "Notification", "Reach", "RoutingRule", "Section",
     "Sentiment", "Source", "SpikeAlert",

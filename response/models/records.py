@@ -48,3 +48,26 @@ class Notification(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "通知"
         ordering = ["-created_at"]
+
+
+class DigestDelivery(models.Model):
+    """One weekly digest to one recipient: the unique key makes a re-run send nothing twice."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "发送中"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+
+    week = models.CharField("周次", max_length=10)  # ISO week, e.g. 2026-W48
+    recipient = models.EmailField("收件人")
+    scope = models.CharField("范围", max_length=40, help_text="bureau 或科室代码")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.SENDING)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    error = models.TextField("错误", blank=True)
+    message_id = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "周报发送记录"
+        constraints = [models.UniqueConstraint(fields=["week", "recipient", "scope"], name="one_digest_per_week")]
