@@ -1,0 +1,346 @@
+"""Urgency score (0-100), level (I-IV) and Chinese reasons for one document.
+
+The score is a sum of explainable signals: an emergency of one of the four
+national categories actually happening, casualties with their numbers, mass
+incidents, misconduct allegations, negative sentiment (weighted low so an
+angry routine complaint cannot outrank a real emergency), source reach and the
+size/growth of the event. Every weight, threshold and lexicon is data
+(``analysis/config/urgency.yaml``) so a bureau can change them.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_CONFIG_PATH = Path(__file__).parent / "config" / "urgency.yaml"
+LEVELS = ("I", "II", "III", "IV")
+
+
+def _alternation(terms: list[str]) -> re.Pattern[str]:
+    # Longest first so "聚集性疫情" wins over "疫情" at the same position.
+    ordered = sorted({t for t in terms if t}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(t) for t in ordered) or r"(?!x)x")
+
+
+@dataclass(frozen=True)
+class UrgencyConfig:
+    weights: dict[str, float]
+    casualty_points: dict[str, list[tuple[int, float]]]
+    reach_points: dict[str, float]
+    reach_labels: dict[str, str]
+    levels: dict[str, float]
+    casualty_levels: dict[str, dict[str, int]]
+    cue_window: int
+    categories: dict[str, list[str]]
+    occurrence_cues: list[str]
+    dampeners: list[str]
+    mass_incident: list[str]
+    misconduct: list[str]
+    violent_enforcement: list[str] = field(default_factory=list)
+    foreign_places: list[str] = field(default_factory=list)
+    officials: list[str] = field(default_factory=list)
+    mass_incident_weak: list[str] = field(default_factory=list)
+    _compiled: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "UrgencyConfig":
+        cfg = cls(
+            weights={k: float(v) for k, v in d["weights"].items()},
+            casualty_points={k: [(int(a), float(b)) for a, b in rows]
+                             for k, rows in d["casualty_points"].items()},
+            reach_points={k: float(v) for k, v in d.get("reach_points", {}).items()},
+            reach_labels=dict(d.get("reach_labels", {})),
+            levels={k: float(v) for k, v in d["levels"].items()},
+            casualty_levels={k: {lv: int(n) for lv, n in v.items()}
+                             for k, v in d.get("casualty_levels", {}).items()},
+            cue_window=int(d.get("cue_window", 25)),
+            categories={k: list(v) for k, v in d["categories"].items()},
+            occurrence_cues=list(d.get("occurrence_cues", [])),
+            dampeners=list(d.get("dampeners", [])),
+            mass_incident=list(d.get("mass_incident", [])),
+            misconduct=list(d.get("misconduct", [])),
+            violent_enforcement=list(d.get("violent_enforcement", [])),
+            foreign_places=list(d.get("foreign_places", [])),
+            officials=list(d.get("officials", [])),
+            mass_incident_weak=list(d.get("mass_incident_weak", [])),
+        )
+        unknown = set(cfg.levels) - set(LEVELS)
+        if unknown:
+            raise ValueError(f"unknown urgency levels: {sorted(unknown)}")
+        term_category = {t: c for c, terms in cfg.categories.items() for t in terms}
+        cfg._compiled.update(
+            category=_alternation(list(term_category)), term_category=term_category,
+            cue=_alternation(cfg.occurrence_cues), damp=_alternation(cfg.dampeners),
+            mass=_alternation(cfg.mass_incident),
+            mass_weak=_alternation(cfg.mass_incident_weak),
+            misconduct=_alternation(cfg.misconduct + cfg.violent_enforcement),
+            violent=_alternation(cfg.violent_enforcement),
+            officials=_alternation(cfg.officials),
+            foreign=_alternation(cfg.foreign_places),
+        )
+        return cfg
+
+    @classmethod
+    def load(cls, path: str | Path) -> "UrgencyConfig":
+        with open(path, encoding="utf-8") as fh:
+            return cls.from_dict(yaml.safe_load(fh))
+
+    @classmethod
+    def load_default(cls) -> "UrgencyConfig":
+        return cls.load(DEFAULT_CONFIG_PATH)
+
+
+def load_default() -> UrgencyConfig:
+    return UrgencyConfig.load_default()
+
+
+@dataclass
+class UrgencyInput:
+    title: str = ""
+    text: str = ""
+    sentiment_scores: dict[str, float] | None = None
+    reach: str | None = None            # national|provincial|municipal|county|self_media
+    event_size: int = 1                 # documents in the event
+    event_sources: int = 0              # distinct sites carrying it
+    growth_per_hour: float = 0.0        # new documents in the last hour
+
+
+@dataclass
+class UrgencyResult:
+    score: int
+    level: str | None
+    reasons: list[str]
+
+
+# --- casualty numbers -----------------------------------------------------
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9, "几": 2, "数": 2, "上": 1}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+_NUM = r"(\d+(?:\.\d+)?(?:余|多)?万?|[零〇一二两三四五六七八九十百千万数几上]+|多)(?:余|多)?"
+_UNIT = r"(?:名|人|位|具|例)"
+_GAP = r"[^，。；！？,;!?\d]{0,10}?"
+_DEATH = r"(?:死亡|遇难|身亡|丧生|罹难|殒命|溺亡|丧命|离世|去世|不治|殉职|无生命体征|遗体)"
+_MISSING = r"(?:失联|失踪|下落不明|被困|被埋|落水)"
+_INJURED = r"(?:受伤|伤势|轻伤|重伤|烧伤|烫伤|冻伤|骨折|送医|住院|症状|不适|重症|危重|头晕|恶心|呕吐)"
+_CASUALTY_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("deaths", re.compile(_NUM + _UNIT + _GAP + _DEATH)),
+    ("deaths", re.compile(r"(?:死亡|遇难)(?:人数)?(?:已)?(?:升至|上升至|增至|增加到|达到?|为)" + _NUM)),
+    ("deaths", re.compile(r"(?:打捞出|发现)" + _NUM + r"具遗体")),
+    ("deaths", re.compile(_NUM + r"死(?=" + _NUM + r"伤|[，。、；\s]|$)")),
+    ("injured", re.compile(r"死" + _NUM + r"伤")),
+    ("missing", re.compile(_NUM + _UNIT + _GAP + _MISSING)),
+    ("injured", re.compile(_NUM + _UNIT + _GAP + _INJURED)),
+    ("injured", re.compile(r"(?:受伤|伤者)(?:人数)?(?:升至|增至|达到?|为)" + _NUM)),
+    ("evacuated", re.compile(r"(?:转移|疏散|撤离|安置)[^，。；\d]{0,6}?" + _NUM + r"(?:人|名)")),
+    ("evacuated", re.compile(r"受灾(?:人口|群众)[^，。；\d]{0,4}?" + _NUM)),
+]
+# A person noun followed by a death word: "服刑人员在狱中死亡" counts one death.
+_PERSON = (r"(?:人员|男子|女子|老人|儿童|孩子|学生|幼儿|工人|村民|居民|司机|乘客|游客|患者|病人|产妇|婴儿|"
+           r"新生儿|骑手|行人|民警|辅警|职工|员工|矿工|船员|在押人员|服刑人员|嫌疑人|当事人|家属|摊贩|商户)")
+_CASUALTY_PATTERNS.append(
+    ("deaths", re.compile(r"()" + _PERSON + r"[^，。；！？\d]{0,6}?(?:死亡|身亡|遇难|丧生|溺亡)")))
+_CROWD = re.compile(r"(数十|数百|上百|上千|数千|上万|\d{2,}|[一二三四五六七八九两]?[十百千万])余?"
+                    r"(?:名|人|位|辆)")
+_VAGUE = re.compile(r"(多人|人员|大量人员|重大|群死群伤|有人|有[^，。有]{1,3})"
+                    r"(伤亡|死亡|遇难|受伤|被困|失联|落水)"
+                    r"|(致|导致|造成)其?[^，。]{0,6}(受伤|骨折|住院|死亡|身亡)")
+_NO_CASUALTIES = re.compile(r"(未|无|没有|暂无)(造成)?(人员)?伤亡")
+_NEGATION = re.compile(r"(未|无|没有|暂无|不|避免|防止|杜绝)[^，。]{0,4}$")
+
+
+def parse_cn_number(token: str) -> int | None:  # noqa: C901 - a small parser
+    """'12' → 12, '三' → 3, '十二' → 12, '二十一' → 21, '数十' → 20, '2.3万' → 23000."""
+    token = token.strip()
+    if token == "多":  # "多名受伤": more than one, number unknown
+        return 2
+    token = token.rstrip("余多") or token
+    if not token:
+        return None
+    if token[0].isdigit():
+        token = token.replace("余", "").replace("多", "")
+        mult = 10000 if token.endswith("万") else 1
+        try:
+            return int(float(token.rstrip("万")) * mult)
+        except ValueError:
+            return None
+    total, digit = 0, None
+    for ch in token:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            total += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+        else:
+            return None
+    total += digit or 0
+    return total or None
+
+
+def extract_casualties(text: str) -> dict[str, int]:
+    """Largest number reported per kind (reports repeat and update counts)."""
+    found: dict[str, int] = {}
+    for kind, pattern in _CASUALTY_PATTERNS:
+        for m in pattern.finditer(text):
+            n = parse_cn_number(m.group(1)) if m.group(1) else 1
+            if n and n < 1_000_000:
+                found[kind] = max(found.get(kind, 0), n)
+    return found
+
+
+def _split_foreign(text: str, cfg: UrgencyConfig) -> tuple[str, str]:
+    """(domestic paragraphs, paragraphs naming a foreign place)."""
+    foreign = cfg._compiled["foreign"]
+    home, abroad = [], []
+    pending = ""
+    for para in re.split(r"\n+", text):
+        # A short line without a full stop is a headline: judge it with its story.
+        if len(para) < 40 and not para.rstrip().endswith(("。", "！", "？")):
+            pending += para + "\n"
+            continue
+        story, pending = pending + para, ""
+        (abroad if foreign.search(story) else home).append(story)
+    if pending:
+        (abroad if foreign.search(pending) else home).append(pending)
+    return "\n".join(home), "\n".join(abroad)
+
+
+def _by_official(text: str, cfg: UrgencyConfig) -> bool:
+    """Violence words near an official actor (城管, 民警 ...): violent enforcement."""
+    comp, w = cfg._compiled, cfg.cue_window
+    return any(comp["officials"].search(text[max(0, m.start() - w):m.end() + w])
+               for m in comp["violent"].finditer(text))
+
+
+def _vague_casualties(text: str) -> bool:
+    return any(not _NEGATION.search(text[max(0, m.start() - 8):m.start()])
+               for m in _VAGUE.finditer(text))
+
+
+# --- scoring --------------------------------------------------------------
+
+def _tier(rows: list[tuple[int, float]], n: int) -> float:
+    return max((pts for minimum, pts in rows if n >= minimum), default=0.0)
+
+
+def _events(text: str, cfg: UrgencyConfig) -> tuple[dict[str, str], dict[str, str], int]:
+    """Categories with an occurrence cue (events), merely mentioned ones, and
+    how many distinct event terms had a cue (more terms, stronger evidence)."""
+    comp, w = cfg._compiled, cfg.cue_window
+    events: dict[str, str] = {}
+    mentions: dict[str, str] = {}
+    terms: set[str] = set()
+    for m in comp["category"].finditer(text):
+        term = m.group(0)
+        category = comp["term_category"][term]
+        window = text[max(0, m.start() - w):m.end() + w]
+        happened = comp["cue"].search(window) and not comp["damp"].search(window)
+        (events if happened else mentions).setdefault(category, term)
+        if happened:
+            terms.add(term)
+    for category in events:
+        mentions.pop(category, None)
+    return events, mentions, len(terms)
+
+
+def score_urgency(inp: UrgencyInput, config: UrgencyConfig | None = None) -> UrgencyResult:
+    cfg = config or load_default()
+    w = cfg.weights
+    full = f"{inp.title}\n{inp.text}" if inp.title else inp.text
+    text, abroad = _split_foreign(full, cfg)
+    score = 0.0
+    reasons: list[str] = []
+
+    events, mentions, n_terms = _events(text, cfg)
+    foreign_events = _events(abroad, cfg)[0] if abroad else {}
+    if foreign_events and not events:
+        score += w.get("foreign_event", 0.0)
+        place = cfg._compiled["foreign"].search(abroad)
+        reasons += [f"境外事件：{term}（{place.group(0) if place else '境外'}），本地影响有限"
+                    for term in list(foreign_events.values())[:2]]
+    if events:
+        score += (w["emergency_event"] + w["extra_category"] * (len(events) - 1)
+                  + w.get("extra_term", 0.0) * min(3, n_terms - 1))
+        reasons += [f"突发事件：{term}（{cat}）" for cat, term in events.items()]
+    elif mentions:
+        score += w["emergency_mention"]
+        reasons += [f"提及：{term}（{cat}，未见事件发生）" for cat, term in mentions.items()]
+
+    casualties = extract_casualties(text)
+    casualty_score = 0.0
+    labels = {"deaths": "伤亡：死亡", "missing": "伤亡：失踪/被困", "injured": "伤亡：受伤",
+              "evacuated": "紧急转移/疏散："}
+    for kind in ("deaths", "missing", "injured", "evacuated"):
+        n = casualties.get(kind, 0)
+        if n:
+            casualty_score += _tier(cfg.casualty_points.get(kind, []), n)
+            reasons.append(f"{labels[kind]} {n} 人")
+    if not casualty_score and _vague_casualties(text):
+        casualty_score = w["vague_casualties"]
+        reasons.append("伤亡：报道有人员伤亡（未给出人数）")
+    elif not casualty_score and events and _NO_CASUALTIES.search(text):
+        # An incident report that states the casualty count (none) is still a report.
+        casualty_score = w.get("no_casualties_reported", 0.0)
+        reasons.append("伤亡：暂无人员伤亡报告")
+    score += casualty_score
+    harmed = (casualties.get("deaths", 0) + casualties.get("missing", 0) > 0
+              or casualties.get("injured", 0) >= 3)
+    if not events and harmed:
+        # People died, went missing or were hurt in numbers: an incident even if
+        # the lexicon has no word for what happened.
+        score += w.get("casualty_event", 0.0)
+        reasons.insert(0, "突发事件：造成人员伤亡（类型未识别）")
+
+    mass = sorted(set(cfg._compiled["mass"].findall(text)))
+    weak = sorted(set(cfg._compiled["mass_weak"].findall(text)))
+    if mass:
+        score += w["mass_incident"] + (w["mass_incident_extra"] if len(mass + weak) > 1 else 0)
+        reasons.append("群体性事件迹象：" + "、".join((mass + weak)[:4]))
+    elif weak:
+        # "多次上访无果" in a single citizen's letter is routine, not a crowd.
+        score += w.get("mass_incident_weak", 0.0)
+        reasons.append("信访/维权：" + "、".join(weak[:4]))
+    if mass:
+        crowd = max((parse_cn_number(m.group(1)) or 0 for m in _CROWD.finditer(text)), default=0)
+        if crowd >= 10:
+            score += w.get("crowd", 0.0)
+            reasons.append(f"群体规模：约 {crowd} 人以上")
+    misconduct = sorted(set(cfg._compiled["misconduct"].findall(text)))
+    if misconduct:
+        violent = _by_official(text, cfg)
+        score += w.get("violent_enforcement", w["misconduct"]) if violent else w["misconduct"]
+        label = "暴力执法/殴打指控：" if violent else "执法/廉政问题指控："
+        reasons.append(label + "、".join(misconduct[:4]))
+
+    negative = float((inp.sentiment_scores or {}).get("negative", 0.0))
+    if negative >= 0.5:
+        score += w["negative_sentiment"] * negative
+        reasons.append(f"情感：负面（{negative:.0%}）")
+
+    if inp.reach and inp.reach in cfg.reach_points:
+        score += cfg.reach_points[inp.reach]
+        reasons.append(f"来源影响力：{cfg.reach_labels.get(inp.reach, inp.reach)}")
+    if inp.event_sources > 1:
+        score += min(w["event_sources_max"], 2.5 * math.log2(1 + inp.event_sources))
+        reasons.append(f"传播：{inp.event_sources} 个网站转载（共 {inp.event_size} 篇）")
+    if inp.growth_per_hour >= 1:
+        score += min(w["growth_max"], 2.5 * math.log2(1 + inp.growth_per_hour))
+        reasons.append(f"传播：1 小时内新增 {inp.growth_per_hour:g} 篇")
+
+    final = int(round(min(100.0, score)))
+    level = _level(final, casualties, cfg)
+    return UrgencyResult(score=final, level=level, reasons=reasons)
+
+
+def _level(score: int, casualties: dict[str, int], cfg: UrgencyConfig) -> str | None:
+    candidates = [lv for lv in LEVELS if lv in cfg.levels and score >= cfg.levels[lv]]
+    for kind, floors in cfg.casualty_levels.items():
+        n = casualties.get(kind, 0)
+        candidates += [lv for lv in LEVELS if lv in floors and n >= floors[lv]]
+    # LEVELS is ordered most severe first; the most severe candidate wins.
+    return min(candidates, key=LEVELS.index) if candidates else None

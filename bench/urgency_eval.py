@@ -1,0 +1,72 @@
+"""Urgency ranking evaluation: ROC-AUC of emergencies vs routine news and complaints.
+
+Run: ``.venv/bin/python -m bench.urgency_eval [--split dev|test|all] [--show N] [--sentiment]``
+Data: analysis/tests/fixtures/urgency_eval.jsonl.gz (provenance in make_urgency_eval.py).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+from pathlib import Path
+
+from sklearn.metrics import roc_auc_score
+
+from analysis.urgency import UrgencyInput, load_default, score_urgency
+
+DATA = Path(__file__).resolve().parent.parent / "analysis/tests/fixtures/urgency_eval.jsonl.gz"
+POSITIVE, NEGATIVE = {"emergency"}, {"routine_news", "complaint"}
+
+
+def load_rows(split: str = "all") -> list[dict]:
+    with gzip.open(DATA, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    return [r for r in rows if split == "all" or r["split"] == split]
+
+
+def score_rows(rows: list[dict], sentiment_model=None) -> list[int]:
+    cfg = load_default()
+    sentiments = ([r.scores for r in sentiment_model.predict([x["text"] for x in rows])]
+                  if sentiment_model else [None] * len(rows))
+    return [score_urgency(UrgencyInput(title=r["title"], text=r["text"],
+                                       sentiment_scores=s), cfg).score
+            for r, s in zip(rows, sentiments)]
+
+
+def auc(rows: list[dict], scores: list[int]) -> float:
+    pairs = [(1 if r["group"] in POSITIVE else 0, s) for r, s in zip(rows, scores)
+             if r["group"] in POSITIVE | NEGATIVE]
+    return float(roc_auc_score([p[0] for p in pairs], [p[1] for p in pairs]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--split", default="dev", choices=["dev", "test", "holdout", "all"])
+    ap.add_argument("--show", type=int, default=0, help="print the N worst-ranked items per class")
+    ap.add_argument("--sentiment", action="store_true", help="feed the shipped sentiment model")
+    args = ap.parse_args()
+    model = None
+    if args.sentiment:
+        from analysis.sentiment import load_sentiment_model
+        model = load_sentiment_model()
+    rows = load_rows(args.split)
+    scores = score_rows(rows, model)
+    print(f"split={args.split} n={len(rows)} ROC-AUC={auc(rows, scores):.4f}")
+    groups = sorted({r["group"] for r in rows})
+    for g in groups:
+        s = [x for r, x in zip(rows, scores) if r["group"] == g]
+        print(f"  {g:14s} n={len(s):4d} mean={statistics.mean(s):5.1f} "
+              f"median={statistics.median(s):5.1f} max={max(s)}")
+    if args.show:
+        ranked = sorted(zip(scores, rows), key=lambda p: p[0])
+        print("-- lowest emergencies")
+        for s, r in [p for p in ranked if p[1]["group"] == "emergency"][:args.show]:
+            print(s, r["text"][:80])
+        print("-- highest routine")
+        for s, r in [p for p in ranked if p[1]["group"] in NEGATIVE][-args.show:]:
+            print(s, r["group"], (r["title"] + " " + r["text"])[:80].replace("\n", " "))
+
+
+if __name__ == "__main__":
+    main()
