@@ -1,0 +1,154 @@
+"""Events: merge reposts of the same story into one cluster.
+
+Chinese news is syndicated across dozens of sites with a new headline prefix,
+a source line, an added 编者按 or a trimmed paragraph. MinHash over character
+3-grams of the folded text (word tokens and simhash miss near-copies of short
+texts) with datasketch's MinHashLSH finds the earlier copies; the event key is
+the id of the cluster's first document.
+
+With a Redis URL, the LSH tables, the doc → event map and the stored
+signatures live in Redis, so every worker shares one index and it survives
+restarts; a Redis lock makes query-then-insert atomic, so two workers adding
+near-copies at the same moment still end in one event. Without a URL the
+index is in memory (tests, benchmarks, one-off batch runs).
+"""
+from __future__ import annotations
+
+import re
+import threading
+from contextlib import AbstractContextManager
+from typing import Any
+
+import numpy as np
+import redis
+from datasketch import MinHash, MinHashLSH
+
+from analysis.text import fold
+
+SHINGLE = 3
+# Named explicitly (datasketch ≥ 2.0): stored signatures are only comparable
+# within one permutation scheme.
+SCHEME = "affine32"
+# LSH retrieves candidates a little below the threshold; the estimated Jaccard
+# of each candidate is then checked against the threshold itself, so LSH's
+# fuzzy S-curve does not decide membership on its own.
+RECALL_FACTOR = 0.8
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def shingles(text: str, k: int = SHINGLE) -> set[bytes]:
+    """Character k-grams of folded text without punctuation or spaces."""
+    s = _NON_WORD.sub("", fold(text))
+    if len(s) <= k:
+        return {s.encode("utf-8")} if s else set()
+    return {s[i:i + k].encode("utf-8") for i in range(len(s) - k + 1)}
+
+
+class EventIndex:
+    def __init__(self, redis_url: str | None = None, namespace: str = "yuqing",
+                 threshold: float = 0.5, num_perm: int = 128, lock_timeout: float = 30.0):
+        self.threshold = threshold
+        self.num_perm = num_perm
+        self.namespace = namespace
+        self._prefix = f"{namespace}:events"
+        # One permutation set shared by every instance: signatures must be comparable.
+        self._perm = MinHash(num_perm=num_perm, seed=1, scheme=SCHEME).permutations
+        self._redis: redis.Redis | None = None
+        self._lock_timeout = lock_timeout
+        lsh_threshold = max(0.05, threshold * RECALL_FACTOR)
+        if redis_url:
+            self._redis = redis.Redis.from_url(redis_url)
+            kw = self._redis.connection_pool.connection_kwargs
+            conn = {k: kw[k] for k in ("host", "port", "db", "password", "username")
+                    if kw.get(k) is not None}
+            self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm, storage_config={
+                "type": "redis", "basename": f"{self._prefix}:lsh".encode(), "redis": conn})
+        else:
+            self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm)
+            self._doc_event: dict[str, str] = {}
+            self._signatures: dict[str, np.ndarray] = {}
+            self._mem_lock = threading.Lock()
+
+    # -- signatures ---------------------------------------------------------
+    def minhash(self, text: str) -> MinHash:
+        m = MinHash(num_perm=self.num_perm, permutations=self._perm, scheme=SCHEME)
+        grams = shingles(text)
+        if grams:
+            m.update_batch(list(grams))
+        return m
+
+    # -- storage (Redis or memory) -------------------------------------------
+    def _lock(self) -> AbstractContextManager[Any]:
+        if self._redis is None:
+            return self._mem_lock
+        return self._redis.lock(f"{self._prefix}:lock", timeout=self._lock_timeout,
+                                blocking_timeout=self._lock_timeout * 2)
+
+    def event_of(self, doc_id: str) -> str | None:
+        if self._redis is None:
+            return self._doc_event.get(doc_id)
+        v = self._redis.hget(f"{self._prefix}:doc", doc_id)
+        return v.decode() if v is not None else None
+
+    def _signature(self, doc_id: str) -> np.ndarray | None:
+        if self._redis is None:
+            return self._signatures.get(doc_id)
+        raw = self._redis.hget(f"{self._prefix}:sig", doc_id)
+        return np.frombuffer(raw, dtype=np.uint64) if raw else None
+
+    def _store(self, doc_id: str, event_key: str, m: MinHash) -> None:
+        if self._redis is None:
+            self._doc_event[doc_id] = event_key
+            self._signatures[doc_id] = m.hashvalues
+            return
+        pipe = self._redis.pipeline()
+        pipe.hset(f"{self._prefix}:doc", doc_id, event_key)
+        pipe.hset(f"{self._prefix}:sig", doc_id, m.hashvalues.astype(np.uint64).tobytes())
+        pipe.execute()
+
+    # -- public ---------------------------------------------------------------
+    def assign(self, doc_id: str, text: str) -> str:
+        """Event key for ``doc_id`` (idempotent: a re-delivered doc keeps its event)."""
+        known = self.event_of(doc_id)
+        if known is not None:
+            return known
+        m = self.minhash(text)
+        with self._lock():
+            known = self.event_of(doc_id)  # another worker may have won the race
+            if known is not None:
+                return known
+            event_key = self._best_event(m) or doc_id
+            self._lsh.insert(doc_id, m, check_duplication=False)
+            self._store(doc_id, event_key, m)
+        return event_key
+
+    def similar(self, text: str) -> list[tuple[str, float]]:
+        """Documents whose estimated Jaccard with ``text`` reaches the threshold, best first."""
+        return self._verified(self.minhash(text))
+
+    def _verified(self, m: MinHash) -> list[tuple[str, float]]:
+        out = []
+        for cand in self._lsh.query(m):
+            sig = self._signature(cand)
+            if sig is None:
+                continue
+            jaccard = float(np.count_nonzero(sig == m.hashvalues)) / self.num_perm
+            if jaccard >= self.threshold:
+                out.append((cand, jaccard))
+        return sorted(out, key=lambda p: (-p[1], p[0]))
+
+    def _best_event(self, m: MinHash) -> str | None:
+        for cand, _ in self._verified(m):
+            event = self.event_of(cand)
+            if event is not None:
+                return event
+        return None
+
+    def clear(self) -> None:
+        """Delete this namespace's index (tests, re-indexing)."""
+        if self._redis is None:
+            self.__init__(None, self.namespace, self.threshold, self.num_perm)  # type: ignore[misc]
+            return
+        keys = list(self._redis.scan_iter(match=f"{self._prefix}:*", count=1000))
+        if keys:
+            self._redis.delete(*keys)
