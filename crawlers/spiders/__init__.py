@@ -1,0 +1,1 @@
+"""One spider per source kind; the file stem is the spider name."""
