@@ -1,7 +1,24 @@
 """Fixtures shared by every test package."""
 from __future__ import annotations
 
+import uuid
+
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fresh_event_index(settings, monkeypatch):
+    """Each test gets its own event index (ids restart with every test database)."""
+    from response.services import judgement
+
+    namespace = f"yuqing-test-{uuid.uuid4().hex[:12]}"
+    settings.YUQING_EVENT_NAMESPACE = namespace
+    monkeypatch.setenv("YUQING_EVENT_NAMESPACE", namespace)
+    judgement.event_index.cache_clear()
+    yield
+    if judgement.event_index.cache_info().currsize:
+        judgement.event_index().clear()
+    judgement.event_index.cache_clear()
 
 
 @pytest.fixture

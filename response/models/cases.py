@@ -63,6 +63,9 @@ class CaseClock(models.Model):
     stopped_at = models.DateTimeField("完成", null=True, blank=True)
     paused_at = models.DateTimeField("暂停于", null=True, blank=True)
     policy_note = models.CharField("依据", max_length=200, blank=True)
+    # Snapshot of the policy's warning points (share of time used), so a later policy edit does
+    # not re-fire warnings already sent for this clock.
+    warn_at = models.JSONField("预警点", default=list, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "案件时限"
@@ -108,14 +111,27 @@ class CaseResponse(models.Model):
 
 
 class Extension(models.Model):
+    """A request to stop a clock for a while (延期). Only an approved extension pauses the clock:
+    approval moves the clock's due time out by `amount` `unit`s, which is the same as the clock
+    standing still for that span; the old and new due times are kept for the record."""
+
     class State(models.TextChoices):
         REQUESTED = "requested", "待审批"
         APPROVED = "approved", "已批准"
         REJECTED = "rejected", "已驳回"
 
+    class Unit(models.TextChoices):
+        HOURS = "hours", "小时"
+        WORKING_DAYS = "working_days", "工作日"
+
     clock = models.ForeignKey(CaseClock, on_delete=models.CASCADE, related_name="extensions")
     reason = models.TextField("延期理由")
+    amount = models.PositiveIntegerField("延期时长", default=1)
+    unit = models.CharField("单位", max_length=15, choices=Unit.choices, default=Unit.WORKING_DAYS)
     state = models.CharField("状态", max_length=10, choices=State.choices, default=State.REQUESTED)
+    decision_note = models.CharField("审批意见", max_length=300, blank=True)
+    old_due_at = models.DateTimeField("原到期", null=True, blank=True)
+    new_due_at = models.DateTimeField("新到期", null=True, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(

@@ -5,8 +5,21 @@ from django.conf import settings
 from django.db import models
 
 
+class AuditImmutable(Exception):
+    """Raised when code tries to change or delete an audit row."""
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: ANN003, ANN201
+        raise AuditImmutable("审计记录不可修改")
+
+    def delete(self):  # noqa: ANN201
+        raise AuditImmutable("审计记录不可删除")
+
+
 class AuditEntry(models.Model):
-    """Who did what, when, from → to. Never edited through the UI or admin."""
+    """Who did what, when, from → to. Append-only: saving an existing row, deleting one or a bulk
+    update raises, so no UI, admin action or script can rewrite the record (责任追究 relies on it)."""
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="操作人")
@@ -20,9 +33,19 @@ class AuditEntry(models.Model):
     new = models.TextField("新值", blank=True)
     note = models.TextField("说明", blank=True)
 
+    objects = AuditQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "审计记录"
         ordering = ["-at", "-id"]
+
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        if self.pk is not None and not self._state.adding:
+            raise AuditImmutable("审计记录不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        raise AuditImmutable("审计记录不可删除")
 
 
 class Notification(models.Model):
@@ -30,10 +53,13 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "待发送"
+        SENDING = "sending", "发送中"
         SENT = "sent", "已发送"
         FAILED = "failed", "发送失败"
+        GAVE_UP = "gave_up", "多次失败已放弃"
 
     key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField("类型", max_length=20, blank=True, db_index=True)
     channel = models.CharField("通道", max_length=20)
     recipient = models.CharField("接收方", max_length=300)
     subject = models.CharField("标题", max_length=300)
@@ -43,6 +69,9 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     error = models.TextField("错误", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Quiet hours and retry back-off: not to be sent before this time (deferred, never dropped).
+    not_before = models.DateTimeField("最早发送", null=True, blank=True, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -32,6 +32,8 @@ def channel_for(mention: Mention) -> str:
 
 
 def origin_key_for(mention: Mention) -> str:
+    if mention.source.kind == Source.Kind.HOTLINE and mention.extra.get("ticket_no"):
+        return f"ticket:{mention.extra['ticket_no']}"
     return f"event:{mention.event.key}" if mention.event_id else f"mention:{mention.pk}"
 
 

@@ -36,6 +36,29 @@ def ensure_clocks(case: Case, start: datetime | None = None) -> list[CaseClock]:
     for policy in policies_for(case):
         CaseClock.objects.get_or_create(
             case=case, clock=policy.clock,
-            defaults={"started_at": start, "due_at": due_at(policy, start), "policy_note": policy.note},
+            defaults={"started_at": start, "due_at": due_at(policy, start), "policy_note": policy.note,
+                      "warn_at": sorted(float(x) for x in (policy.warn_at or []) if 0 < float(x) < 1)},
         )
     return list(case.clocks.order_by("due_at"))
+
+
+# A clock runs while its case is being worked on; the closure clock keeps running after the
+# response (已回应) until the case is filed.
+RUNNING_STATES = (Case.State.TRIAGE, Case.State.HANDLING, Case.State.RESPONDED)
+
+
+def running_clocks(now: datetime | None = None):  # -> QuerySet[CaseClock]
+    """Clocks not met and not paused whose case is still open (what the periodic check looks at)."""
+    return (
+        CaseClock.objects.filter(stopped_at__isnull=True, paused_at__isnull=True, case__state__in=RUNNING_STATES)
+        .select_related("case", "case__section", "case__level", "case__leader", "case__section__head")
+        .order_by("due_at")
+    )
+
+
+def share_used(clock: CaseClock, now: datetime) -> float:
+    """Share of the clock's time already used (1.0 = due, > 1 overdue)."""
+    total = (clock.due_at - clock.started_at).total_seconds()
+    if total <= 0:
+        return 1.0 if now >= clock.due_at else 0.0
+    return (now - clock.started_at).total_seconds() / total

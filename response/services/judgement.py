@@ -18,7 +18,7 @@ from analysis.routing import RoutingRule as RuleSpec
 from analysis.sections import load_section_model
 from analysis.sentiment import load_sentiment_model
 from analysis.urgency import load_default as load_urgency_config
-from response.models import Event, KeywordPlan, Level, Mention, RoutingRule, Section
+from response.models import Event, KeywordPlan, Level, Mention, RoutingRule, Section, Source
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def current_analyzer() -> Analyzer:
 
 @lru_cache(maxsize=1)
 def event_index() -> EventIndex:
-    return EventIndex(settings.REDIS_URL or None, namespace=getattr(settings, "YUQING_EVENT_NAMESPACE", "yuqing"))
+    return EventIndex(settings.REDIS_URL or None, namespace=settings.YUQING_EVENT_NAMESPACE)
 
 
 def level_for(score: int) -> Level | None:
@@ -117,7 +117,8 @@ def analyse_mention(mention_id: int) -> Mention:
     mention.section_reason = (result.get("section_reason") or "")[:300]
     mention.keywords = result["keywords"]
     mention.matched_plans = plans
-    mention.flagged = bool(flagging.intersection(plans))
+    # Hotline tickets are always in the queue; everything else only when a flagging plan matched.
+    mention.flagged = mention.source.kind == Source.Kind.HOTLINE or bool(flagging.intersection(plans))
     mention.analysed_at = timezone.now()
     mention.save()
 
@@ -135,9 +136,37 @@ def maybe_open_case(mention_id: int):
 
     mention = Mention.objects.select_related("event", "source", "section").get(pk=mention_id)
     level = Level.objects.filter(code=mention.level).first()
+    if mention.source.kind == Source.Kind.HOTLINE:
+        # A 12345 transfer is already the bureau's business: every ticket is a case being handled.
+        case, _ = open_case_for_mention(mention, level=level, state="handling")
+        return case
     if not (mention.flagged and level and level.auto_open_case):
         return None
     case, created = open_case_for_mention(mention, level=level, state="triage")
     if not created:
         case.mentions.add(mention)  # a later copy of the same event joins the existing case
     return case
+
+
+def standalone_analyzer() -> Analyzer:
+    """The analyzer for `yuqing analyze`: the database's configuration when there is one,
+    otherwise the default bureau file, so the command also works before `yuqing migrate`."""
+    from django.db import DatabaseError
+
+    try:
+        if KeywordPlan.objects.exists() or RoutingRule.objects.exists():
+            return current_analyzer()
+    except DatabaseError:
+        pass
+    import yaml
+
+    from response.services.bureau_config import DEFAULT_BUREAU
+
+    data = yaml.safe_load(DEFAULT_BUREAU.read_text(encoding="utf-8"))
+    plans = {p["name"]: p["expression"] for p in data.get("plans", [])}
+    rules = tuple(
+        RuleSpec(name=r["name"], section=r["section"], plans=tuple(r.get("plans", [])),
+                 keywords=tuple(r.get("keywords", [])), priority=r.get("priority", 100))
+        for r in data.get("routing_rules", [])
+    )
+    return _analyzer_for("file", json.dumps(plans, ensure_ascii=False, sort_keys=True), rules)

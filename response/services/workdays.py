@@ -36,18 +36,37 @@ def unknown_years(years: list[int]) -> list[int]:
 
 
 def is_workday(day: date) -> bool:
+    """Admin overrides first, then the package; for an unknown year Monday–Friday plus a loud log.
+
+    Once the office has entered any day of an unknown year we take the year as entered (the
+    admin lists the holidays and make-up days; every other day follows the weekday rule) and
+    stop warning.
+    """
     override = CalendarDay.objects.filter(date=day).values_list("is_workday", flat=True).first()
     if override is not None:
         return override
     if _package_knows(day.year):
         return chinese_calendar.is_workday(day)
-    if day.year not in _warned:
+    if day.year not in _warned and not CalendarDay.objects.filter(date__year=day.year).exists():
         _warned.add(day.year)
         logger.error(
             "workdays.unknown_year: %s 年节假日安排未知（日历包未收录），暂按周一至周五计算；"
             "请在管理后台“节假日调整”中录入该年安排", day.year,
         )
     return day.weekday() < 5
+
+
+def shift_working_days(moment: datetime, days: int) -> datetime:
+    """The same local time of day, `days` working days later (how an extension moves a due time)."""
+    local = timezone.localtime(moment)
+    day = local.date()
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        if is_workday(day):
+            counted += 1
+    naive = datetime.combine(day, local.time().replace(tzinfo=None))
+    return timezone.make_aware(naive, timezone.get_current_timezone())
 
 
 def add_working_days(start: datetime, days: int) -> datetime:

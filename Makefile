@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   — install into .venv and run the main job on the embedded default (SQLite, no services)
+#   make test   — install into .venv and run the whole test suite (SQLite, then PostgreSQL + Redis + a real worker)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/3
+
+.PHONY: install demo test test-sqlite test-services bench lint
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/yuqing demo
+
+test: install test-sqlite test-services
+
+# The whole suite on the embedded default (Redis-backed tests still use the real local Redis).
+test-sqlite: install
+	REDIS_TEST_URL=$(REDIS_TEST_URL) $(BIN)/pytest -q -p no:cacheprovider
+
+# Everything that touches the database, queues or locks again on PostgreSQL with a real Redis broker
+# and a real Celery worker.
+test-services: install
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) REDIS_TEST_URL=$(REDIS_TEST_URL) \
+		$(BIN)/pytest -q -p no:cacheprovider -m "not browser" response workers
+
+bench: install
+	$(BIN)/python -m bench.run
+
+lint: install
+	$(BIN)/ruff check .

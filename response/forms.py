@@ -1,0 +1,111 @@
+"""Forms for the duty officers' screens. They only validate input; the casework service decides."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from response.models import LEVEL_CHOICES, Case, Level, Section, Sentiment, Source
+
+DISMISS_REASONS = ["与本单位无关", "重复信息", "广告或垃圾信息", "已处置的旧闻", "正面或中性报道，无需处置"]
+RESPONSE_CHANNELS = ["官方网站", "微信公众号", "官方微博", "新闻发布会", "媒体采访", "留言板回复", "电话回复"]
+
+
+class QueueFilterForm(forms.Form):
+    """Queue filters; every field optional, invalid values are ignored rather than erroring."""
+
+    RANGES = [("", "全部时间"), ("1h", "1 小时内"), ("24h", "24 小时内"), ("7d", "7 天内"), ("30d", "30 天内")]
+
+    q = forms.CharField(label="搜索", required=False, max_length=100)
+    level = forms.ChoiceField(label="级别", required=False, choices=[("", "全部级别"), *LEVEL_CHOICES, ("none", "未达级别")])
+    sentiment = forms.ChoiceField(label="情感", required=False, choices=[("", "全部情感"), *Sentiment.choices])
+    kind = forms.ChoiceField(label="来源类型", required=False, choices=[("", "全部来源"), *Source.Kind.choices])
+    section = forms.ModelChoiceField(label="科室", required=False, queryset=Section.objects.all(),
+                                     empty_label="全部科室", to_field_name="code")
+    plan = forms.CharField(label="监测方案", required=False, max_length=60)
+    range = forms.ChoiceField(label="时间", required=False, choices=RANGES)
+
+    def since(self):
+        value = self.cleaned_data.get("range") or ""
+        spans = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+        return timezone.now() - spans[value] if value in spans else None
+
+
+class ConfirmForm(forms.Form):
+    level = forms.ModelChoiceField(label="级别", queryset=Level.objects.all(), required=False, empty_label="未定级",
+                                   to_field_name="code")
+    section = forms.ModelChoiceField(label="牵头科室", queryset=Section.objects.all(), to_field_name="code")
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(label="排除原因", max_length=300)
+
+
+class CorrectForm(forms.Form):
+    FIELDS = [("sentiment", "情感"), ("level", "级别"), ("section", "承办科室")]
+    field = forms.ChoiceField(label="字段", choices=FIELDS)
+    value = forms.CharField(label="修正为", max_length=40, required=False)
+
+    def clean(self):
+        data = super().clean()
+        field, value = data.get("field"), data.get("value") or ""
+        valid = {
+            "sentiment": {s.value for s in Sentiment},
+            "level": {c for c, _ in LEVEL_CHOICES} | {""},
+            "section": set(Section.objects.values_list("code", flat=True)),
+        }.get(field, set())
+        if field and value not in valid:
+            raise forms.ValidationError("修正值无效")
+        return data
+
+
+class MergeForm(forms.Form):
+    case = forms.CharField(label="并入案件编号", max_length=30)
+
+    def clean_case(self) -> Case:
+        number = self.cleaned_data["case"].strip()
+        case = Case.objects.filter(number=number).first()
+        if case is None:
+            raise forms.ValidationError(f"找不到案件 {number}")
+        return case
+
+
+class ReassignForm(forms.Form):
+    section = forms.ModelChoiceField(label="牵头科室", queryset=Section.objects.all(), to_field_name="code")
+
+
+class LevelForm(forms.Form):
+    level = forms.ModelChoiceField(label="级别", queryset=Level.objects.all(), to_field_name="code")
+
+
+class ConsultationForm(forms.Form):
+    held_at = forms.DateTimeField(label="会商时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                  input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    participants = forms.CharField(label="参会人员", widget=forms.Textarea(attrs={"rows": 2}))
+    sections = forms.ModelMultipleChoiceField(label="参会科室", queryset=Section.objects.all(), required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+    conclusion = forms.CharField(label="会商结论", widget=forms.Textarea(attrs={"rows": 3}))
+    agreed_wording = forms.CharField(label="统一口径", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ResponseForm(forms.Form):
+    text = forms.CharField(label="回应内容", widget=forms.Textarea(attrs={"rows": 4}))
+    channel = forms.CharField(label="回应渠道", max_length=60,
+                              widget=forms.TextInput(attrs={"list": "response-channels"}))
+    link = forms.URLField(label="链接", required=False, max_length=1000, assume_scheme="https")
+    responded_at = forms.DateTimeField(label="回应时间(空=现在)", required=False,
+                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    approved_by = forms.CharField(label="审核人", max_length=60, required=False)
+
+    def clean_link(self) -> str:
+        # Only web links: a `javascript:` link typed here would later be rendered as <a href>.
+        link = self.cleaned_data.get("link") or ""
+        if link and not link.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError("链接须以 http:// 或 https:// 开头")
+        return link
+
+
+class CloseForm(forms.Form):
+    summary = forms.CharField(label="办结摘要", widget=forms.Textarea(attrs={"rows": 3}))
