@@ -165,7 +165,7 @@ def extract_article(
 
     text = _strip_boilerplate(text, title)
     parse_error = None
-    if not text.strip():
+    if not re.search(r"\w{2}", text):  # empty, or only replacement characters/punctuation
         parse_error = "未能提取正文"
     elif not title:
         parse_error = "未能提取标题"

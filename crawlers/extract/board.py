@@ -45,6 +45,9 @@ def _label_nodes(sel: Selector) -> list[tuple[Selector, str]]:
         text = "".join(node.xpath(".//text()").getall())
         if len(text) < 4000:
             nodes.append((node, _squash(text)))
+    # Innermost elements first: "<p><span>答复单位：X</span><span>答复时间：Y</span></p>" must
+    # give X, not the whole paragraph.
+    nodes.sort(key=lambda pair: bool(pair[0].xpath("*")))
     return nodes
 
 

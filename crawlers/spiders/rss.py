@@ -106,7 +106,8 @@ class FeedMixin:
                 data[key] = entry[key]
         if not (data.get("text") or "").strip() and entry.get("text"):
             data["text"] = entry["text"]
-            data["parse_error"] = None
+        if data.get("parse_error") and data.get("title") and (data.get("text") or "").strip():
+            data["parse_error"] = None  # the entry supplied what the page lacked
         return data
 
 
