@@ -155,14 +155,16 @@ def board_list(board: list[BoardMessage]) -> str:
 
 
 def board_detail(m: BoardMessage) -> str:
-    reply = ""
+    rows = [("留言标题", m.title), ("留言人", m.author), ("留言时间", f"{m.asked:%Y-%m-%d %H:%M}"),
+            ("留言内容", m.text)]
     if m.reply and m.replied:
-        reply = (f'<div class="reply"><div class="reply-head">回复单位：漳州市司法局　回复时间：{m.replied:%Y-%m-%d %H:%M}</div>'
-                 f'<div class="reply-content">{_e(m.reply)}</div></div>')
+        rows += [("回复单位", "漳州市司法局"), ("回复时间", f"{m.replied:%Y-%m-%d %H:%M}"), ("回复内容", m.reply)]
+    else:
+        rows += [("办理状态", "办理中")]
+    table = "".join(f"<tr><th>{label}</th><td>{_e(value)}</td></tr>" for label, value in rows)
     return (GOV_HEAD.format(title=f"{_e(m.title)}_领导信箱")
-            + f'<div class="main message"><h1 class="title">{_e(m.title)}</h1>'
-            + f'<div class="info">留言人：{_e(m.author)}　留言时间：{m.asked:%Y-%m-%d %H:%M}</div>'
-            + f'<div class="question">{_e(m.text)}</div>{reply}</div>' + GOV_FOOT)
+            + f'<div class="main message"><h1 class="title">{_e(m.title)}</h1><table class="letter">{table}</table></div>'
+            + GOV_FOOT)
 
 
 class DemoSite:
