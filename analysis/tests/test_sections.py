@@ -1,0 +1,73 @@
+from pathlib import Path
+
+import pytest
+
+from analysis.sections import JUSTICE_MODEL_DIR, SectionPrediction, load_section_model
+from analysis.sentiment import DEFAULT_MODEL_DIR as SENTIMENT_DIR
+
+TEDDY_DIR = Path(__file__).resolve().parents[1] / "models" / "sections_teddy"
+
+
+@pytest.fixture(scope="module")
+def justice():
+    return load_section_model()
+
+
+@pytest.mark.parametrize(
+    ("text", "section"),
+    [
+        ("我是外来务工人员，老板欠薪半年，没钱打官司，想申请免费的法律援助", "legal_aid"),
+        ("小区里有个缓刑的社区矫正人员经常深夜喝酒闹事，司法所管不管", "corrections"),
+        ("某律所律师收了三万代理费后失联，要求律师工作科查处", "lawyers"),
+        ("今年法考主观题成绩什么时候公布，证书怎么领", "exam"),
+        ("去公证处办理房产继承公证，来回跑了四趟还没办好", "notary"),
+        ("两户村民因宅基地边界纠纷争吵，请村调解委员会调解", "grassroots"),
+        ("对区市场监管局的罚款决定不服，怎样申请行政复议", "regulations"),
+        ("司法局开展民法典宣传进社区普法活动", "publicity"),
+    ],
+)
+def test_shipped_justice_model_routes_unseen_messages(justice, text, section):
+    [pred] = justice.predict([text])
+    assert isinstance(pred, SectionPrediction)
+    assert pred.label == section
+    assert 0.0 < pred.confidence <= 1.0
+    assert abs(sum(pred.scores.values()) - 1.0) < 1e-3
+    assert pred.terms and all(isinstance(w, float) for _, w in pred.terms)
+
+
+def test_explanation_shows_words_not_fragments(justice):
+    [pred] = justice.predict(["社区矫正对象请假外出"])
+    terms = [t for t, _ in pred.terms]
+    assert "社区矫正" in terms or "社区矫正对象" in terms
+    assert "矫" not in terms and "，" not in terms
+
+
+def test_justice_labels_are_the_default_sections(justice):
+    assert set(justice.labels) == {
+        "office", "lawyers", "notary", "legal_aid", "grassroots",
+        "corrections", "publicity", "regulations", "exam",
+    }
+
+
+def test_empty_input(justice):
+    assert justice.predict([]) == []
+    assert justice.predict([""])[0].label in justice.labels
+
+
+def test_loading_a_model_of_another_kind_is_refused():
+    with pytest.raises(ValueError):
+        load_section_model(SENTIMENT_DIR)
+
+
+@pytest.mark.skipif(not TEDDY_DIR.exists(), reason="Teddy model not shipped")
+def test_shipped_teddy_model_meets_its_recorded_holdout():
+    model = load_section_model(TEDDY_DIR)
+    assert model.meta["metrics"]["holdout"]["macro_f1"] >= 0.85
+    [pred] = model.predict(["小区门口道路施工噪音扰民，晚上十二点还在施工，请环保部门查处"])
+    assert pred.label == "环境保护"
+
+
+def test_shipped_models_are_small():
+    for d in (JUSTICE_MODEL_DIR, SENTIMENT_DIR, TEDDY_DIR):
+        if d.exists():
+            assert (d / "model.joblib").stat().st_size < 5 * 1024 * 1024

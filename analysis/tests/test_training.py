@@ -1,0 +1,85 @@
+import csv
+import gzip
+import random
+
+import pytest
+
+from analysis import training
+from analysis.sentiment import load_sentiment_model
+from analysis.sections import load_section_model
+
+
+def write_csv(path, rows, gz=False):
+    opener = gzip.open if gz else open
+    with opener(path, "wt", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["text", "label"])
+        w.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def smp_subset():
+    rows = training.read_labelled(training.DATA_DIR / "smp2020_ewect_usual.csv.gz")
+    return random.Random(3).sample(rows, 900)
+
+
+def test_train_and_evaluate_sentiment_small(tmp_path, smp_subset):
+    weibo = write_csv(tmp_path / "weibo.csv", smp_subset)
+    reviews = training.read_labelled(training.DATA_DIR / "waimai_10k.csv.gz")
+    aux = write_csv(tmp_path / "reviews.csv.gz", random.Random(4).sample(reviews, 600), gz=True)
+    metrics = training.train("sentiment", [weibo, aux], tmp_path / "model")
+    holdout = metrics["holdout"]
+    # Only the in-domain file is held out; the review rows only train, down-weighted.
+    assert holdout["n"] == pytest.approx(0.2 * sum(1 for _, l in smp_subset if "surprise" not in l), abs=2)
+    assert metrics["aux_weight"] < 1.0
+    assert 0.4 < holdout["macro_f1"] <= 1.0
+    model = load_sentiment_model(tmp_path / "model")
+    assert [d["file"] for d in model.meta["data"]] == ["weibo.csv", "reviews.csv.gz"]
+
+    again = training.evaluate("sentiment", weibo, tmp_path / "model", holdout_only=True)
+    assert again["macro_f1"] == holdout["macro_f1"]
+    assert set(again) >= {"accuracy", "macro_f1", "per_class", "confusion"}
+    matrix = again["confusion"]["matrix"]
+    assert sum(map(sum, matrix)) == holdout["n"]
+
+
+def test_train_sections_on_any_text_label_csv(tmp_path):
+    rows = training.read_labelled(training.DATA_DIR / "teddy2020_messages.csv.gz")
+    subset = random.Random(5).sample(rows, 500)
+    data = write_csv(tmp_path / "bureau.csv", subset)
+    metrics = training.train("sections", [data], tmp_path / "m")
+    assert metrics["holdout"]["n"] == 100
+    assert metrics["holdout"]["macro_f1"] > 0.6
+    model = load_section_model(tmp_path / "m")
+    assert set(model.labels) == {lab for _, lab in subset}
+    result = training.evaluate("sections", data, tmp_path / "m")
+    assert result["confusion"]["labels"] == sorted(model.labels)
+    assert 0.0 <= result["accuracy"] <= 1.0
+
+
+def test_small_sections_data_is_cross_validated(tmp_path):
+    rows = training.read_labelled(training.DATA_DIR / "justice_sections_seed.csv")
+    data = write_csv(tmp_path / "seed.csv", rows[:150])  # 6 sections, the 7th with one row
+    metrics = training.train("sections", [data], tmp_path / "m")
+    assert "cross_validated" in metrics and "holdout" not in metrics
+    assert metrics["cross_validated"]["n"] == 149
+    assert len(load_section_model(tmp_path / "m").labels) == 7
+
+
+def test_holdout_split_is_deterministic_and_stratified():
+    labels = ["a"] * 50 + ["b"] * 30 + ["c"] * 3
+    tr1, te1 = training.holdout_split(labels)
+    tr2, te2 = training.holdout_split(labels)
+    assert te1 == te2 and not set(tr1) & set(te1)
+    assert sum(labels[i] == "a" for i in te1) == 10 and sum(labels[i] == "b" for i in te1) == 6
+    assert all(labels[i] != "c" for i in te1)  # too small to hold out
+
+
+def test_bad_input(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("content,category\n你好,x\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="text,label"):
+        training.read_labelled(bad)
+    with pytest.raises(ValueError):
+        training.train("urgency", [bad], tmp_path / "m")
