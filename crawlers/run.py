@@ -93,7 +93,12 @@ def crawl_site(source: dict[str, Any], state: dict[str, Any], out: Path,
     elif reason not in ("finished", "blind"):
         error = f"抓取提前结束：{reason}"
     stats = dict(spider.counts)
-    stats.update(finish_reason=reason, failures=spider.failures)
+    # Off-host redirects are dropped by OffsiteMiddleware at scheduling time, without reaching
+    # the spider's errback: take its count from Scrapy's stats.
+    stats.update(finish_reason=reason, failures=spider.failures,
+                 offsite_filtered=int(crawler.stats.get_value("offsite/filtered", 0) or 0),
+                 robots_forbidden=int(crawler.stats.get_value(
+                     "robotstxt/forbidden", 0) or 0))
     return {"state": spider.export_state(), "stats": stats, "error": error,
             "blind": spider.blind}
 

@@ -34,7 +34,11 @@ class Site:
                 site.requests.append({"path": self.path, "headers": dict(self.headers)})
                 site.handle(self)
 
-        self.server = ThreadingHTTPServer((host, 0), Handler)
+        class QuietServer(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # clients hanging up on huge/slow pages is the point of those pages
+
+        self.server = QuietServer((host, 0), Handler)
         self.server.daemon_threads = True
         self.base = f"http://{host}:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -62,9 +66,10 @@ class Site:
             return self._huge(h)
         if path.startswith("/hang"):
             return self._hang(h)
-        if path.startswith("/loop"):
+        if path.startswith("/loop"):  # endless redirects, each to a new URL
+            hop = int(path.rpartition("=")[2]) if "=" in path else 0
             h.send_response(302)
-            h.send_header("Location", "/loop2.html" if path.startswith("/loop1") else "/loop1.html")
+            h.send_header("Location", f"/loop.html?hop={hop + 1}")
             h.send_header("Content-Length", "0")
             h.end_headers()
             return
