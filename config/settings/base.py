@@ -112,6 +112,9 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_IMPORTS = [
     "workers.crawl",
     "workers.pipeline",
+    "workers.digest",
+    "workers.deadlines",
+    "workers.notify",
 ]
 CELERY_TASK_ROUTES = {"yuqing.crawl.*": {"queue": "crawl"}}
 
