@@ -1,15 +1,19 @@
 """Opening cases: idempotent by origin, with clocks and an audit row."""
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any, Iterable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from response.models import Case, Channel, Event, Level, Mention, Section, Source
-from response.services import audit
+from response.services import audit, case_notices
 from response.services.deadlines import ensure_clocks
+
+logger = logging.getLogger(__name__)
 
 # 12345 ticket categories → deadline channel. Categories vary by city: the first matching word wins.
 HOTLINE_CHANNELS = (
@@ -69,6 +73,9 @@ def open_case(
             ensure_clocks(case, now)
             audit.record("open", case, user=user, field="state", new=case.get_state_display(),
                          note=f"牵头科室：{section.name}；级别：{level.code if level else '未定级'}")
+            # Recorded in this transaction, sent after it commits: a webhook never holds up the case.
+            case_notices.leader_alert(case)
+            case_notices.case_assigned(case)
     except IntegrityError:
         return Case.objects.get(origin_key=origin_key), False
     return case, True
@@ -79,8 +86,47 @@ def open_case_for_mention(mention: Mention, *, user: Any = None, level: Level | 
     level = level or Level.objects.filter(code=mention.level).first()
     section = section or mention.section or Section.fallback()
     mentions = list(mention.event.mentions.all()) if mention.event_id else [mention]
-    return open_case(
+    case, created = open_case(
         origin_key=origin_key_for(mention), title=mention.title or mention.text[:60],
         section=section, channel=channel_for(mention), level=level, event=mention.event,
         mentions=mentions, user=user, section_via=mention.section_via, state=state,
     )
+    if not created:
+        on_new_mention(case, mention)
+    return case, created
+
+
+def reopen_policy() -> str:
+    """YUQING_REOPEN_ON_NEW_MENTION: "reopen" (closed case goes back to 处置中) or "notify" (default:
+    the owner is told and decides; a re-run of the same story should not undo a filed case unasked)."""
+    value = str(getattr(settings, "YUQING_REOPEN_ON_NEW_MENTION", "notify")).lower()
+    return "reopen" if value in ("reopen", "1", "true", "yes") else "notify"
+
+
+def on_new_mention(case: Case, mention: Mention) -> bool:
+    """A mention of a closed case's event arrived: attach it, then reopen or notify (once per mention).
+
+    Returns True when the case was reopened.
+    """
+    if case.mentions.filter(pk=mention.pk).exists():
+        return False
+    case.mentions.add(mention)
+    if case.state != Case.State.CLOSED:
+        return False
+    reopen = reopen_policy() == "reopen"
+    with transaction.atomic():
+        if reopen:
+            locked = Case.objects.select_for_update().get(pk=case.pk)
+            if locked.state == Case.State.CLOSED:
+                old = locked.get_state_display()
+                locked.state, locked.closed_at = Case.State.HANDLING, None
+                locked.save(update_fields=["state", "closed_at"])
+                audit.record("reopen", locked, field="state", old=old, new=locked.get_state_display(),
+                             note=f"已办结事件出现新报道 #{mention.pk}：{mention.title[:100]}")
+                case.refresh_from_db()
+        else:
+            audit.record("new_mention", case, field="mentions", new=mention.title[:200],
+                         note=f"已办结事件出现新报道 #{mention.pk}，已通知承办科室")
+        case_notices.new_mention_on_closed(case, mention, reopened=reopen)
+    logger.info("case.new_mention_on_closed case=%s mention=%s reopened=%s", case.pk, mention.pk, reopen)
+    return reopen

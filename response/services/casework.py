@@ -15,9 +15,10 @@ from django.utils import timezone
 from response.models import (
     Case, CaseClock, CaseResponse, Clock, Consultation, Feedback, Level, Mention, Section,
 )
-from response.services import audit
+from response.services import audit, case_notices
 from response.services.cases import open_case_for_mention, origin_key_for
 from response.services.deadlines import ensure_clocks
+from response.services.permissions import require_act, require_review
 
 
 class CaseError(Exception):
@@ -42,6 +43,8 @@ def _move(case: Case, state: str, user: Any, note: str = "") -> None:
     case.state = state
     case.save(update_fields=["state"])
     audit.record("state", case, user=user, field="state", old=old, new=case.get_state_display(), note=note)
+    if state == Case.State.HANDLING:
+        case_notices.case_assigned(case)
 
 
 def _feedback(mention: Mention, field: str, machine: str, human: str, user: Any) -> None:
@@ -120,6 +123,7 @@ def correct_mention(mention: Mention, user: Any, field: str, value: str) -> None
 
 @transaction.atomic
 def merge_into_case(mention: Mention, case: Case, user: Any) -> None:
+    require_review(user)
     case.mentions.add(mention)
     if mention.review != Mention.Review.CONFIRMED:
         mention.review, mention.reviewed_by, mention.reviewed_at = Mention.Review.CONFIRMED, user, timezone.now()
@@ -130,6 +134,7 @@ def merge_into_case(mention: Mention, case: Case, user: Any) -> None:
 @transaction.atomic
 def reassign(case: Case, section: Section, user: Any) -> None:
     """A human reassignment always wins and is remembered as training feedback."""
+    require_review(user)
     old = case.section
     if old.pk == section.pk:
         return
@@ -138,10 +143,12 @@ def reassign(case: Case, section: Section, user: Any) -> None:
     audit.record("reassign", case, user=user, field="section", old=old.name, new=section.name)
     for mention in case.mentions.all():
         _feedback(mention, "section", mention.section.code if mention.section else "", section.code, user)
+    case_notices.case_assigned(case)
 
 
 @transaction.atomic
 def set_level(case: Case, level: Level, user: Any) -> None:
+    require_review(user)
     old = case.level
     if old and old.pk == level.pk:
         return
@@ -151,11 +158,13 @@ def set_level(case: Case, level: Level, user: Any) -> None:
     # Clocks not yet met follow the new level's policy; met clocks stay as the record.
     case.clocks.filter(stopped_at__isnull=True).delete()
     ensure_clocks(case, case.opened_at)
+    case_notices.leader_alert(case)  # raised to I/II: the leader hears now, once per level
 
 
 @transaction.atomic
 def record_consultation(case: Case, user: Any, *, held_at: datetime, participants: str, conclusion: str,
                         agreed_wording: str, sections: list[Section] | None = None) -> Consultation:
+    require_act(user, case)
     if not (participants.strip() and conclusion.strip() and agreed_wording.strip()):
         raise CaseError("会商记录须填写参会人员、会商结论和统一口径")
     record = Consultation.objects.create(case=case, held_at=held_at, participants=participants,
@@ -174,6 +183,7 @@ def _stop(case: Case, clocks: tuple[str, ...], at: datetime) -> None:
 def record_response(case: Case, user: Any, *, text: str, channel: str, link: str = "",
                     responded_at: datetime | None = None, approved_by: str = "") -> CaseResponse:
     case = Case.objects.select_for_update().get(pk=case.pk)
+    require_act(user, case)
     if case.level and case.level.requires_consultation and not case.consultations.exists():
         raise CaseError(f"{case.level.code}级案件须先召开会商联席会议并记录，方可回应")
     if not text.strip():
@@ -195,6 +205,7 @@ def record_response(case: Case, user: Any, *, text: str, channel: str, link: str
 @transaction.atomic
 def close_case(case: Case, user: Any, summary: str) -> None:
     case = Case.objects.select_for_update().get(pk=case.pk)
+    require_act(user, case)
     if not summary.strip():
         raise CaseError("办结须填写办结摘要")
     if case.state == Case.State.HANDLING and not case.responses.exists() and case.channel == "opinion":

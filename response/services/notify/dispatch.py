@@ -1,0 +1,153 @@
+"""Record notifications exactly once, defer them in quiet hours, send them with retries.
+
+Exactly-once has two halves. Creation: each (event, recipient) has a unique key; a second run,
+a retried task or a concurrent worker hits the unique constraint and creates nothing. Sending:
+`deliver` claims a row with a conditional UPDATE (pending/failed → sending), so two workers
+handed the same id cannot both send it.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, time, timedelta
+from typing import Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from response.models import Case, Level, Notification
+
+from .base import Message, Notifier, NotifyError, Target
+from .email import EmailNotifier
+from .robots import DingTalkRobot, FeishuRobot, WeComRobot
+
+logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "yuqing.notify.deliver"
+MAX_ATTEMPTS = 5
+STALE_CLAIM = timedelta(minutes=10)  # a worker that died mid-send frees its claim after this
+
+NOTIFIERS: dict[str, Notifier] = {n.channel: n for n in (EmailNotifier(), WeComRobot(), DingTalkRobot(), FeishuRobot())}
+
+
+def _quiet_window() -> tuple[int, int] | None:
+    raw = str(getattr(settings, "YUQING_QUIET_HOURS", "22-7") or "").strip()
+    if not raw:
+        return None
+    start, end = (int(x) for x in raw.split("-", 1))
+    return start % 24, end % 24
+
+
+def quiet_until(level: Level | None, now: datetime) -> datetime | None:
+    """End of the current quiet period if `now` falls in one and the level allows deferral.
+
+    Levels with quiet_hours_apply=False (I and II by default) are never deferred; a case
+    without a level is treated as a low one.
+    """
+    window = _quiet_window()
+    if window is None or (level is not None and not level.quiet_hours_apply):
+        return None
+    start, end = window
+    local = timezone.localtime(now)
+    hour = local.hour
+    inside = (start <= hour or hour < end) if start > end else (start <= hour < end)
+    if not inside:
+        return None
+    day = local.date() + timedelta(days=1) if (start > end and hour >= start) else local.date()
+    return timezone.make_aware(datetime.combine(day, time(end)), timezone.get_current_timezone())
+
+
+def _key(base: str, target: Target) -> str:
+    who = hashlib.sha1(f"{target.channel}:{target.recipient}".encode()).hexdigest()[:16]
+    return f"{base}:{target.channel}:{who}"[:200]
+
+
+def enqueue(*, key: str, kind: str, targets: Iterable[Target], message: Message, case: Case | None = None,
+            now: datetime | None = None) -> list[Notification]:
+    """Create one notification per target unless its key exists; send after commit. Returns the new rows."""
+    now = now or timezone.now()
+    defer = quiet_until(case.level if case else None, now)
+    created: list[Notification] = []
+    for target in targets:
+        try:
+            with transaction.atomic():
+                row = Notification.objects.create(
+                    key=_key(key, target), kind=kind, channel=target.channel, recipient=target.recipient,
+                    subject=message.subject[:300], body=message.plain(), case=case, not_before=defer,
+                )
+        except IntegrityError:
+            continue  # already recorded by an earlier or concurrent run: exactly once
+        created.append(row)
+    if created:
+        ids = [row.pk for row in created]
+        transaction.on_commit(lambda: hand_over(ids))
+        logger.info("notify.enqueued kind=%s key=%s count=%d deferred_until=%s", kind, key, len(ids), defer)
+    return created
+
+
+def hand_over(ids: list[int]) -> None:
+    """Give ids to the delivery task; never raise into the caller (the case must not wait)."""
+    from celery import current_app
+
+    for pk in ids:
+        try:
+            if DELIVER_TASK not in current_app.tasks:
+                current_app.loader.import_default_modules()
+            current_app.tasks[DELIVER_TASK].delay(pk)
+        except Exception:  # broker down: the periodic flush picks the row up later
+            logger.exception("notify.handover_failed id=%s", pk)
+
+
+def _claimable(now: datetime) -> Q:
+    ready = Q(status__in=[Notification.Status.PENDING, Notification.Status.FAILED]) & (
+        Q(not_before__isnull=True) | Q(not_before__lte=now)
+    )
+    stale = Q(status=Notification.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    return ready | stale
+
+
+def deliver(notification_id: int, now: datetime | None = None) -> str:
+    """Send one notification if it is due and nobody else has; returns its status afterwards."""
+    now = now or timezone.now()
+    claimed = Notification.objects.filter(_claimable(now), pk=notification_id).update(
+        status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1,
+    )
+    row = Notification.objects.get(pk=notification_id)
+    if not claimed:
+        return row.status
+    notifier = NOTIFIERS.get(row.channel)
+    message = Message(subject=row.subject, body=row.body)
+    try:
+        if notifier is None:
+            raise NotifyError(f"未知通知通道：{row.channel}")
+        notifier.send(row.recipient, message)
+    except Exception as exc:  # every failure is recorded and retried, never raised into casework
+        row.error = str(exc)[:2000]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status = Notification.Status.GAVE_UP
+            logger.error("notify.gave_up id=%s channel=%s attempts=%d error=%s", row.pk, row.channel, row.attempts, exc)
+        else:
+            row.status = Notification.Status.FAILED
+            row.not_before = now + timedelta(minutes=2 ** row.attempts)
+            logger.warning("notify.failed id=%s channel=%s attempts=%d error=%s", row.pk, row.channel, row.attempts, exc)
+        row.save(update_fields=["status", "error", "not_before"])
+        return row.status
+    row.status, row.sent_at, row.error = Notification.Status.SENT, timezone.now(), ""
+    row.save(update_fields=["status", "sent_at", "error"])
+    logger.info("notify.sent id=%s channel=%s kind=%s", row.pk, row.channel, row.kind)
+    return row.status
+
+
+def due_ids(now: datetime | None = None) -> list[int]:
+    now = now or timezone.now()
+    return list(Notification.objects.filter(_claimable(now)).order_by("pk").values_list("pk", flat=True)[:500])
+
+
+def flush_due(now: datetime | None = None) -> list[int]:
+    """Hand over every notification that is due: deferred by quiet hours, or failed and backed off."""
+    ids = due_ids(now)
+    if ids:
+        hand_over(ids)
+    return ids
