@@ -31,10 +31,10 @@ class RetryBackoffMiddleware:
     async def process_request(self, request: Request) -> None:
         attempt = int(request.meta.get("retry_times", 0))
         if attempt <= 0 or self.base <= 0:
-            return None
+            return
         delay = min(self.base * 2 ** (attempt - 1), self.cap)
         logger.info("crawl.retry_backoff %s attempt=%d delay=%.1fs", request.url, attempt, delay)
         from twisted.internet import reactor
 
         await maybe_deferred_to_future(task.deferLater(reactor, delay, lambda: None))
-        return None
+        return

@@ -16,7 +16,7 @@ import gzip
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -121,7 +121,7 @@ def crawl_hotline(source: dict[str, Any], state: dict[str, Any], out: Path) -> d
                 "title": ticket["title"], "text": str(ticket["content"]),
                 "published_at": ticket["transferred_at"] or ticket["received_at"],
                 "author": "", "origin": "12345",
-                "fetched_at": datetime.now(timezone.utc).isoformat(),
+                "fetched_at": datetime.now(UTC).isoformat(),
                 "raw_gz_b64": base64.b64encode(gzip.compress(
                     json.dumps(ticket, ensure_ascii=False).encode("utf-8"))).decode("ascii"),
                 "encoding": "utf-8",

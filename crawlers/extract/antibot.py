@@ -27,7 +27,7 @@ _MARKERS: tuple[tuple[str, str], ...] = (
     ("此内容因违规无法查看", "内容因违规无法查看"),
     ("captcha", "需要输入验证码"),
 )
-_BLOCK_URL_RE = re.compile(r"weixin110\.qq\.com|/mp/wappoc_appmsgcaptcha|captcha|/verify", re.I)
+_BLOCK_URL_RE = re.compile(r"weixin110\.qq\.com|/mp/wappoc_appmsgcaptcha|captcha|/verify", re.IGNORECASE)
 # A real article has a body; a wall is short. Markers inside a long article ("短信验证码诈骗")
 # must not blind the source.
 _SHORT_PAGE = 600
@@ -54,7 +54,7 @@ def detect_block(html: str, url: str = "", *, content_selector_found: bool | Non
     if url and _BLOCK_URL_RE.search(url):
         return "被重定向到验证页面"
     text = visible_text(html)
-    title_match = re.search(r"<title[^>]*>(.*?)</title>", html, re.I | re.S)
+    title_match = re.search(r"<title[^>]*>(.*?)</title>", html, re.IGNORECASE | re.DOTALL)
     title = title_match.group(1) if title_match else ""
     short = len(text) < _SHORT_PAGE or content_selector_found is False
     for marker, reason in _MARKERS:

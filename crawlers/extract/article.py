@@ -102,7 +102,7 @@ def _trafilatura(html: str, url: str) -> dict[str, Any]:
 
 
 _BOILERPLATE_RE = re.compile(
-    r"版权所有|Copyright|ICP备|责任编辑|打印本页|关闭窗口|分享到|扫一扫|网站地图|联系我们", re.I
+    r"版权所有|Copyright|ICP备|责任编辑|打印本页|关闭窗口|分享到|扫一扫|网站地图|联系我们", re.IGNORECASE
 )
 
 

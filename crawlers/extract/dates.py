@@ -8,7 +8,7 @@ relative phrases (``3小时前``, ``昨天 10:20``). Naive values are local to t
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
@@ -53,7 +53,7 @@ def _zone(tz: str | tzinfo | None) -> tzinfo:
 
 def _plausible(value: datetime, now: datetime) -> bool:
     # Reject footer years ("1999-2024"), expiry dates and typos far in the future.
-    return datetime(1990, 1, 1, tzinfo=timezone.utc) <= value <= now + timedelta(days=2)
+    return datetime(1990, 1, 1, tzinfo=UTC) <= value <= now + timedelta(days=2)
 
 
 def _from_match(match: re.Match[str], zone: tzinfo) -> datetime | None:
@@ -66,7 +66,7 @@ def _from_match(match: re.Match[str], zone: tzinfo) -> datetime | None:
     tz_text = (match.group("tz") or "").strip()
     if tz_text:
         if tz_text == "Z":
-            return value.replace(tzinfo=timezone.utc)
+            return value.replace(tzinfo=UTC)
         sign = 1 if tz_text[0] == "+" else -1
         digits = tz_text[1:].replace(":", "")
         offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
@@ -75,7 +75,7 @@ def _from_match(match: re.Match[str], zone: tzinfo) -> datetime | None:
 
 
 def parse_datetime(
-    text: str | int | float | None, *, tz: str | tzinfo | None = None, now: datetime | None = None
+    text: str | float | None, *, tz: str | tzinfo | None = None, now: datetime | None = None
 ) -> datetime | None:
     """Parse one date/time value; return an aware datetime or None.
 
@@ -85,13 +85,13 @@ def parse_datetime(
     if text is None or text == "":
         return None
     zone = _zone(tz)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if isinstance(text, (int, float)):
         text = str(int(text))
     text = text.translate(_FULLWIDTH).strip()
     value: datetime | None = None
     if stamp := _TIMESTAMP_RE.match(text):
-        value = datetime.fromtimestamp(int(stamp.group("ts")), tz=timezone.utc).astimezone(zone)
+        value = datetime.fromtimestamp(int(stamp.group("ts")), tz=UTC).astimezone(zone)
     elif match := _DATE_RE.search(text):
         value = _from_match(match, zone)
     elif match := _CN_YEAR_RE.search(text):

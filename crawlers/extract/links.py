@@ -23,7 +23,7 @@ _BLOCK_CONTAINERS = (
     " or contains(@class,'menu') or contains(@class,'crumb') or contains(@class,'location')"
     " or contains(@class,'page') or contains(@id,'nav') or contains(@id,'footer')]"
 )
-_NOT_ARTICLE_EXT = re.compile(r"\.(?:jpg|jpeg|png|gif|pdf|docx?|xlsx?|zip|rar|css|js|mp4)$", re.I)
+_NOT_ARTICLE_EXT = re.compile(r"\.(?:jpg|jpeg|png|gif|pdf|docx?|xlsx?|zip|rar|css|js|mp4)$", re.IGNORECASE)
 _CREATE_PAGE_RE = re.compile(
     r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,"
     r"\s*['\"](\w+)['\"]"

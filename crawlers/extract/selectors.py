@@ -22,12 +22,7 @@ def node_text(node: Selector) -> str:
     root = node.root
     if isinstance(root, str):  # attribute or text() result
         return root.strip()
-    parts: list[str] = []
-    for piece in node.xpath(
-        ".//text()[not(ancestor::script) and not(ancestor::style)]"
-    ).getall():
-        parts.append(piece)
-    text = "".join(parts)
+    text = "".join(node.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall())
     text = re.sub(r"[ \t\r\f\v\u3000\xa0]+", " ", text)
     lines = [line.strip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line)

@@ -12,7 +12,7 @@ import base64
 import gzip
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -193,7 +193,7 @@ class SourceSpider(scrapy.Spider):
             "published_at": to_iso(published) if isinstance(published, datetime) else published,
             "author": (data.get("author") or "")[:200],
             "origin": (data.get("origin") or self.source.get("name") or "")[:200],
-            "fetched_at": datetime.now(timezone.utc).isoformat(),
+            "fetched_at": datetime.now(UTC).isoformat(),
             "raw_gz_b64": base64.b64encode(gzip.compress(raw[:raw_max])).decode("ascii"),
             "encoding": encoding,
             "extra": extra,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from freezegun import freeze_time
@@ -68,7 +68,7 @@ def test_parse_datetime_rejects(raw: str) -> None:
 
 def test_labelled_date_beats_other_dates() -> None:
     text = "2015-01-01 旧闻链接 版权所有 1999-2024 发布时间:2016-12-09 00:00 来源：漳州市司法局"
-    assert find_publish_time(text) == datetime(2016, 12, 8, 16, 0, tzinfo=timezone.utc)
+    assert find_publish_time(text) == datetime(2016, 12, 8, 16, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("url", "canonical"), [

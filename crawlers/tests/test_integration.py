@@ -114,7 +114,7 @@ def test_hostile_pages_end_in_bounded_logged_failures(site: Site, decoy: Site | 
     site.add("/bad/away.html", b"", status=302, Location=f"{offhost}/bad/away-target.html")
     site.add("/bad/index.html", listing(["a1"], extra=bad).replace('href="a1', 'href="/news/a1'))
     site.add("/bad/invalid.html", b"<html><head><title>\xe6\x97\xa0\xff\xfe</title></head><body>"
-             + "<p>市司法局通报律师执业违规问题的处理结果。</p>".encode("utf-8") * 20
+             + "<p>市司法局通报律师执业违规问题的处理结果。</p>".encode() * 20
              + b"\x80\x81\xff</body></html>")
     started = time.monotonic()
     result = run_crawl(source(site, "/bad/index.html", DOWNLOAD_TIMEOUT=2), {}, timeout=60)
