@@ -21,7 +21,8 @@ BOT_NAME = "yuqing"
 SPIDER_MODULES = ["crawlers.spiders"]
 NEWSPIDER_MODULE = "crawlers.spiders"
 
-USER_AGENT = "yuqing/0.1 (+舆情监测; contact via bureau)"
+# ASCII only: a header with raw UTF-8 bytes is invalid HTTP and strict servers reject it.
+USER_AGENT = "yuqing/0.1 (+public-opinion monitor of a government bureau; contact via the bureau)"
 ROBOTSTXT_OBEY = True
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",

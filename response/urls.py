@@ -4,10 +4,23 @@ from django.urls import path
 from response import views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.queue, name="queue"),
+    path("", views.home, name="home"),
+    path("queue/", views.queue, name="queue"),
+    path("queue/new/", views.queue_new, name="queue_new"),
     path("mentions/<int:pk>/", views.mention_detail, name="mention"),
-    path("cases/", views.case_list, name="cases"),
+    path("mentions/<int:pk>/snapshot/", views.snapshot, name="mention_snapshot"),
+    path("mentions/<int:pk>/confirm/", views.confirm, name="mention_confirm"),
+    path("mentions/<int:pk>/dismiss/", views.dismiss, name="mention_dismiss"),
+    path("mentions/<int:pk>/correct/", views.correct, name="mention_correct"),
+    path("mentions/<int:pk>/merge/", views.merge, name="mention_merge"),
+    path("cases/", views.case_board, name="cases"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
+    path("cases/<int:pk>/consultation/", views.add_consultation, name="case_consultation"),
+    path("cases/<int:pk>/response/", views.add_response, name="case_response"),
+    path("cases/<int:pk>/close/", views.close, name="case_close"),
+    path("cases/<int:pk>/reassign/", views.reassign, name="case_reassign"),
+    path("cases/<int:pk>/level/", views.set_level, name="case_level"),
+    path("dashboard/", views.dashboard_view, name="dashboard"),
 ]

@@ -33,6 +33,10 @@ _BLOCK_URL_RE = re.compile(r"weixin110\.qq\.com|/mp/wappoc_appmsgcaptcha|captcha
 _SHORT_PAGE = 600
 
 
+_BLOCK_TAGS = ("p", "div", "br", "li", "tr", "td", "th", "dd", "dt", "h1", "h2", "h3", "h4", "h5",
+               "h6", "section", "article", "header", "footer", "table", "ul", "ol", "span")
+
+
 def visible_text(html: str) -> str:
     """Text a reader would see (scripts and styles removed), whitespace collapsed."""
     try:
@@ -41,6 +45,10 @@ def visible_text(html: str) -> str:
         return ""
     for bad in tree.xpath("//script|//style|//noscript"):
         bad.drop_tree()
+    # Block elements end a phrase: without a break, "来源：新闻联播</div><p>俄罗斯…" reads as one
+    # run of text and label regexes swallow the next paragraph.
+    for block in tree.iter(*_BLOCK_TAGS):
+        block.tail = "\n" + (block.tail or "")
     return re.sub(r"\s+", " ", tree.text_content()).strip()
 
 

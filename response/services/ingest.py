@@ -40,6 +40,22 @@ def _raw(item: dict[str, Any]) -> bytes | None:
     return raw if len(raw) <= MAX_RAW_BYTES else None
 
 
+def _update_extra(mention: Mention, item: dict[str, Any]) -> None:
+    """A board letter answered since the last crawl comes back under the same URL: record the reply."""
+    from response.services import audit
+
+    extra = item.get("extra") or {}
+    changed = {k: v for k, v in extra.items() if v not in (None, "") and mention.extra.get(k) != v}
+    if not changed:
+        return
+    before = dict(mention.extra)
+    mention.extra = {**mention.extra, **changed}
+    mention.save(update_fields=["extra"])
+    for key, value in changed.items():
+        audit.record("source_update", mention, field=key, old=before.get(key, ""), new=str(value)[:500],
+                     note="采集源更新（如留言已答复）")
+
+
 def ingest_item(source: Source, item: dict[str, Any]) -> tuple[Mention, bool]:
     """Store one item; returns (mention, created). Re-delivery of the same URL updates nothing."""
     cap = settings.YUQING_MAX_TEXT_CHARS
@@ -49,6 +65,7 @@ def ingest_item(source: Source, item: dict[str, Any]) -> tuple[Mention, bool]:
     url_hash = Mention.hash_url(url)
     existing = Mention.objects.filter(url_hash=url_hash).first()
     if existing:
+        _update_extra(existing, item)
         return existing, False
     mention = Mention(
         source=source,

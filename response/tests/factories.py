@@ -13,6 +13,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = factory.Iterator(["小陈", "李科长", "王科员", "张主任"])
@@ -23,6 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         for name in extracted or ():
             self.groups.add(Group.objects.get_or_create(name=name)[0])
+        self.save()
 
 
 class SourceFactory(factory.django.DjangoModelFactory):

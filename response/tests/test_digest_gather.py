@@ -14,7 +14,7 @@ from response.tests.factories import CaseFactory, MentionFactory, SourceFactory,
 
 SH = ZoneInfo("Asia/Shanghai")
 WEEK = Week.parse("2026-W48")  # 11月23日 (Mon) — 11月29日 (Sun)
-HOSTILE = "法律援助中心<img src=x onerror=alert(1)>服务获群众点赞"
+HOSTILE = "律师收费后多次错过举证期限<img src=x onerror=alert(1)>当事人投诉无门"
 
 
 def at(day: int, hour: int = 9, minute: int = 0, month: int = 11) -> datetime:
@@ -46,11 +46,11 @@ def seed_week(sections: dict[str, m.Section]) -> dict:
     # This week: 8 relevant mentions — 3 negative, 3 neutral, 2 positive.
     a1 = mention(at(23, 0), neg, lawyers, source=people, neg=0.93, event=lawyer_event,
                  title="人民网：市民投诉律师事务所收费3万元后不作为", urgency=70)
-    mention(at(23, 15), neg, lawyers, neg=0.81, event=lawyer_event, title="律师收费后多次错过举证期限 当事人投诉无门")
+    mention(at(23, 15), neg, lawyers, neg=0.81, event=lawyer_event, title=HOSTILE)
     mention(at(24, 10), neu, lawyers, source=board, event=lawyer_event, title="关于某律师事务所收费问题的留言")
     b1 = mention(at(25, 8), neg, corrections, neg=0.88, event=corr_event, title="网传社区矫正对象脱管多日无人过问")
     mention(at(25, 20), neu, corrections, source=board, event=corr_event, title="司法所回应社区矫正对象脱管传闻")
-    mention(at(26, 11), pos, sections["legal_aid"], title=HOSTILE)
+    mention(at(26, 11), pos, sections["legal_aid"], title="法律援助中心服务获群众点赞")
     mention(at(27, 9), pos, sections["publicity"], title="普法宣传进社区活动受群众欢迎")
     MentionFactory(source=paper, published_at=None, fetched_at=at(29, 23, 30), sentiment=neu,
                    section=sections["grassroots"], matched_plans=["人民调解"], title="人民调解员化解邻里纠纷")
@@ -140,7 +140,7 @@ def test_events_ranked_by_reach_with_links(seeded):
 def test_most_negative_items_in_order(seeded):
     titles = [i.title for i in gather(WEEK, scope_for("bureau")).negatives]
     assert titles == ["人民网：市民投诉律师事务所收费3万元后不作为", "网传社区矫正对象脱管多日无人过问",
-                      "律师收费后多次错过举证期限 当事人投诉无门"]
+                      HOSTILE]
 
 
 def test_case_figures_and_on_time_rates(seeded):

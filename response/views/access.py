@@ -1,0 +1,93 @@
+"""Who may see and do what in the web UI: every view goes through these helpers."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from response import roles
+from response.models import Case
+
+
+def review_required(view: Callable) -> Callable:
+    """Duty officers, the office and admins work the queue; everyone else gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not roles.can_review(request.user):
+            raise PermissionDenied("只有值班员和办公室可以研判条目")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def overview_required(view: Callable) -> Callable:
+    """Bureau-wide figures: duty officers, office, leaders and admins."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not roles.sees_all_cases(request.user):
+            raise PermissionDenied("只有值班员、办公室和领导可以查看全局统计")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def visible_case_or_404(user, pk: int) -> Case:
+    """A case the user may see; others' cases are indistinguishable from missing ones."""
+    return get_object_or_404(roles.visible_cases(user, Case.objects.all()), pk=pk)
+
+
+def can_handle(user, case: Case) -> bool:
+    """Record consultations/responses and close: the queue roles, or staff of an owning section."""
+    if roles.can_review(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    mine = set(user.sections.values_list("id", flat=True))
+    return bool(mine & case.visible_to_sections())
+
+
+def require_handle(user, case: Case) -> None:
+    if not can_handle(user, case):
+        raise PermissionDenied("您无权处置本案件")
+
+
+def require_direct(user) -> None:
+    """Reassigning and re-levelling are the duty officers' and the office's decisions."""
+    if not roles.can_review(user):
+        raise PermissionDenied("只有值班员和办公室可以改派或定级")
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def nav_items(user) -> list[tuple[str, str]]:
+    """(url name, label) pairs for the top navigation, by role."""
+    items: list[tuple[str, str]] = []
+    if roles.can_review(user):
+        items.append(("queue", "研判队列"))
+    items.append(("cases", "案件" if roles.sees_all_cases(user) else "本科室案件"))
+    if roles.sees_all_cases(user):
+        items.append(("dashboard", "统计与源健康"))
+    return items
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if roles.can_review(request.user):
+        return redirect("queue")
+    if roles.sees_all_cases(request.user):
+        return redirect("dashboard")
+    return redirect("cases")

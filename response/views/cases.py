@@ -1,0 +1,159 @@
+"""Cases: the board (by state and section, overdue first) and one case with its timeline and forms."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Min, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from response import roles
+from response.forms import (
+    RESPONSE_CHANNELS, CloseForm, ConsultationForm, LevelForm, ReassignForm, ResponseForm,
+)
+from response.models import AuditEntry, Case, Level, Section
+from response.services import casework
+from response.services.casework import CaseError
+from response.views.access import can_handle, require_direct, require_handle, visible_case_or_404
+
+BOARD_STATES = (Case.State.TRIAGE, Case.State.HANDLING, Case.State.RESPONDED)
+FINISHED_STATES = (Case.State.CLOSED, Case.State.DISMISSED)
+
+
+@login_required
+def case_board(request: HttpRequest) -> HttpResponse:
+    visible = roles.visible_cases(request.user, Case.objects.all())
+    sections = Section.objects.all()
+    if not roles.sees_all_cases(request.user):
+        sections = request.user.sections.all()
+    code = request.GET.get("section", "")
+    if code:
+        visible = visible.filter(section__code=code)
+    cases = (
+        visible.select_related("section", "level")
+        .annotate(next_due=Min("clocks__due_at", filter=Q(clocks__stopped_at__isnull=True)))
+    )
+    show_finished = request.GET.get("finished") == "1"
+    columns = []
+    for state in BOARD_STATES:
+        # Earliest open deadline first puts overdue cases on top; cases without clocks last.
+        rows = cases.filter(state=state).order_by("next_due", "-opened_at")[:200]
+        columns.append((Case.State(state).label, state, list(rows)))
+    finished = list(cases.filter(state__in=FINISHED_STATES).order_by("-closed_at", "-opened_at")[:50]) \
+        if show_finished else []
+    counts = _open_counts(visible)
+    return render(request, "response/cases.html", {
+        "columns": columns, "finished": finished, "show_finished": show_finished,
+        "sections": sections, "current_section": code, "counts": counts, "now": timezone.now(),
+    })
+
+
+def _open_counts(cases) -> dict[str, int]:
+    rows = cases.filter(state__in=BOARD_STATES).values("section__code").annotate(n=Count("id", distinct=True))
+    return {r["section__code"]: r["n"] for r in rows.order_by()}
+
+
+def _timeline(case: Case) -> list[AuditEntry]:
+    """The case's audit rows plus the review decisions on its mentions, oldest first."""
+    mention_ids = [str(pk) for pk in case.mentions.values_list("id", flat=True)[:500]]
+    return list(
+        AuditEntry.objects.filter(Q(case=case) | Q(object_type="mention", object_id__in=mention_ids))
+        .order_by("at", "id")[:500]
+    )
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = visible_case_or_404(request.user, pk)
+    handle = can_handle(request.user, case)
+    direct = roles.can_review(request.user)
+    open_case = case.state not in FINISHED_STATES
+    return render(request, "response/case.html", {
+        "case": case,
+        "clocks": case.clocks.order_by("due_at"),
+        "mentions": case.mentions.select_related("source").defer("raw_gz").order_by("fetched_at")[:100],
+        "mention_count": case.mentions.count(),
+        "consultations": case.consultations.prefetch_related("sections").select_related("recorded_by"),
+        "responses": case.responses.select_related("recorded_by"),
+        "timeline": _timeline(case),
+        "co_sections": case.co_sections.all(),
+        "can_handle": handle and open_case, "can_direct": direct and open_case, "can_review": direct,
+        "needs_consultation": bool(case.level and case.level.requires_consultation),
+        "consultation_form": ConsultationForm(initial={"held_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}),
+        "response_form": ResponseForm(), "close_form": CloseForm(),
+        "reassign_form": ReassignForm(initial={"section": case.section.code}),
+        "level_form": LevelForm(initial={"level": case.level.code if case.level else None}),
+        "levels": Level.objects.all(), "sections": Section.objects.all(),
+        "response_channels": RESPONSE_CHANNELS,
+    })
+
+
+def _act(request: HttpRequest, pk: int, form_class, action, *, direct: bool = False) -> HttpResponse:
+    """Shared shape of every case action: visibility (404), permission (403), form, service, message."""
+    case = visible_case_or_404(request.user, pk)
+    if direct:
+        require_direct(request.user)
+    else:
+        require_handle(request.user, case)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(f"{form.fields[f].label if f in form.fields else ''}{e}"
+                                         for f, errs in form.errors.items() for e in errs))
+    else:
+        try:
+            done = action(case, form.cleaned_data)
+            messages.success(request, done)
+        except CaseError as exc:
+            messages.error(request, str(exc))
+    return redirect(reverse("case", args=[case.pk]))
+
+
+@require_POST
+@login_required
+def add_consultation(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(case: Case, d: dict) -> str:
+        casework.record_consultation(case, request.user, held_at=d["held_at"], participants=d["participants"],
+                                     conclusion=d["conclusion"], agreed_wording=d["agreed_wording"],
+                                     sections=list(d["sections"]))
+        return "已记录会商联席会议"
+    return _act(request, pk, ConsultationForm, action)
+
+
+@require_POST
+@login_required
+def add_response(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(case: Case, d: dict) -> str:
+        casework.record_response(case, request.user, text=d["text"], channel=d["channel"], link=d["link"],
+                                 responded_at=d["responded_at"], approved_by=d["approved_by"])
+        return "已记录回应"
+    return _act(request, pk, ResponseForm, action)
+
+
+@require_POST
+@login_required
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(case: Case, d: dict) -> str:
+        casework.close_case(case, request.user, d["summary"])
+        return "案件已办结"
+    return _act(request, pk, CloseForm, action)
+
+
+@require_POST
+@login_required
+def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(case: Case, d: dict) -> str:
+        casework.reassign(case, d["section"], request.user)
+        return f"已改派至{d['section'].name}"
+    return _act(request, pk, ReassignForm, action, direct=True)
+
+
+@require_POST
+@login_required
+def set_level(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(case: Case, d: dict) -> str:
+        casework.set_level(case, d["level"], request.user)
+        return f"级别已调整为{d['level']}，未完成的时限按新级别重算"
+    return _act(request, pk, LevelForm, action, direct=True)

@@ -1,0 +1,16 @@
+"""The dashboard: volume, sentiment, events, spikes, on-time rates and source health."""
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from response.services import dashboard
+from response.views.access import overview_required
+
+
+@overview_required
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    data = dashboard.summary()
+    blind = [h for h in data["health"] if h.status == "blind"]
+    failing = [h for h in data["health"] if h.status in ("failing", "stale")]
+    return render(request, "response/dashboard.html", {**data, "blind": blind, "failing": failing})
