@@ -61,7 +61,8 @@ def _kpis(this: Volume, last: Volume) -> list[dict]:
     return [
         {"label": "舆情总量", "value": this.total, "note": delta(this.total, last.total), "color": "#1f5fa8"},
         {"label": "负面", "value": this.negative,
-         "note": f"占比 {percent(this.negative_share)}，{delta(this.negative, last.negative)}", "color": "#c9302c"},
+         # Kept to one line so the four cards stay level; the sentence below carries the comparison.
+         "note": f"占比 {percent(this.negative_share)}，上周 {last.negative}", "color": "#c9302c"},
         {"label": "中性", "value": this.neutral, "note": f"占比 {percent(this.share(this.neutral))}",
          "color": "#5b6770"},
         {"label": "正面", "value": this.positive, "note": f"占比 {percent(this.share(this.positive))}",
