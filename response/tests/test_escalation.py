@@ -164,6 +164,8 @@ def test_concurrent_runs_notify_exactly_once(bureau, people, redis_lock):
     assert not errors
     assert len(reports) == 6
     ran = [r for r in reports if not r.skipped]
+    assert len(ran) >= 3  # the three waiting runs all ran, one after the other
+    assert sum(1 for r in ran if r.created) == 1  # only the first one found anything to send
     assert sum(r.created for r in ran) == len({s for r in ran for s in r.stages})
     keys = list(Notification.objects.filter(case__in=cases).values_list("key", flat=True))
     assert len(keys) == len(set(keys))
