@@ -70,3 +70,18 @@ def test_matching_versions_do_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert check_versions({"versions": library_versions()}) == []
+
+
+def test_fast_vectorizer_equals_scikit_learn_transform(seed_rows):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from analysis.modelstore import text_features
+
+    texts = [t for t, _ in seed_rows]
+    features = text_features(min_df=1)
+    fitted_matrix = features.fit_transform(texts)  # scikit-learn's own counting path
+    for _, vectorizer in features.transformer_list:
+        ours = vectorizer.transform(texts + ["未见过的词语 ＡＢＣ", ""])
+        theirs = TfidfVectorizer.transform(vectorizer, texts + ["未见过的词语 ＡＢＣ", ""])
+        assert abs(ours - theirs).max() < 1e-6
+    assert abs(features.transform(texts) - fitted_matrix).max() < 1e-6
