@@ -115,6 +115,7 @@ CELERY_IMPORTS = [
     "workers.digest",
     "workers.deadlines",
     "workers.notify",
+    "workers.health",
 ]
 CELERY_TASK_ROUTES = {"yuqing.crawl.*": {"queue": "crawl"}}
 
