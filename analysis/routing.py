@@ -30,6 +30,11 @@ class RoutingRule:
     places: tuple[str, ...] = ()
     priority: int = 100
 
+    def __post_init__(self) -> None:
+        # Folded once here, not on every document.
+        object.__setattr__(self, "_folded_keywords", tuple(fold(k) for k in self.keywords))
+        object.__setattr__(self, "_folded_places", tuple(fold(p) for p in self.places))
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "RoutingRule":
         def tup(key: str) -> tuple[str, ...]:
@@ -49,7 +54,7 @@ class RoutingRule:
                 return None
             why.append("方案 " + "、".join(hit))
         if self.keywords:
-            hit = [k for k in self.keywords if fold(k) in folded]
+            hit = [k for k, f in zip(self.keywords, self._folded_keywords) if f in folded]
             if not hit:
                 return None
             why.append("关键词 " + "、".join(f"“{k}”" for k in hit))
@@ -64,7 +69,8 @@ class RoutingRule:
             why.append(f"来源 {doc.get('source')}")
         if self.places:
             place = doc.get("place") or ""
-            hit = [p for p in self.places if p == place or fold(p) in folded]
+            hit = [p for p, f in zip(self.places, self._folded_places)
+                   if p == place or f in folded]
             if not hit:
                 return None
             why.append("地域 " + "、".join(hit))
@@ -91,24 +97,27 @@ def _terms(pred: Any) -> list[tuple[str, float]]:
 
 def route(doc: dict[str, Any], plan_hits: Iterable[Any], rules: Sequence[RoutingRule],
           model: Any = None, fallback: str = "office", *,
-          min_confidence: float = DEFAULT_MIN_CONFIDENCE, prediction: Any = None) -> RoutingDecision:
+          min_confidence: float = DEFAULT_MIN_CONFIDENCE, prediction: Any = None,
+          folded: str | None = None) -> RoutingDecision:
     """Decide the owning section. ``prediction`` is a precomputed model output
-    (``SectionPrediction``) so batch callers can predict many texts at once."""
+    (``SectionPrediction``) so batch callers can predict many texts at once; ``folded`` is
+    ``fold(title + "\n" + text)`` when the caller already has it."""
     human = doc.get("assigned_section")
     if human:
         return RoutingDecision(human, 1.0, "human", f"值班员人工指定：{human}")
 
-    folded = fold(f"{doc.get('title') or ''}\n{doc.get('text') or ''}")
+    if folded is None and (rules or (prediction is None and model is not None)):
+        folded = fold(f"{doc.get('title') or ''}\n{doc.get('text') or ''}")
     names = _plan_names(plan_hits)
     for rule in sorted(rules, key=lambda r: (r.priority, r.name)):
-        why = rule.test(doc, names, folded)
+        why = rule.test(doc, names, folded or "")
         if why is not None:
             detail = "，".join(why) if why else "无条件规则"
             return RoutingDecision(rule.section, 1.0, "rule",
                                    f"规则「{rule.name}」命中（{detail}）→ {rule.section}", rule=rule.name)
 
     if prediction is None and model is not None:
-        prediction = model.predict([folded])[0]
+        prediction = model.predict([folded or ""])[0]
     if prediction is not None:
         conf = float(prediction.confidence)
         terms = _terms(prediction)

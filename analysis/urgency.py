@@ -182,9 +182,16 @@ def parse_cn_number(token: str) -> int | None:  # noqa: C901 - a small parser
     return total or None
 
 
+# Every casualty pattern contains one of these words; most routine text has none,
+# so one search skips the patterns below.
+_CASUALTY_TRIGGER = re.compile("|".join((_DEATH, _MISSING, _INJURED, r"死|转移|疏散|撤离|安置|受灾")))
+
+
 def extract_casualties(text: str) -> dict[str, int]:
     """Largest number reported per kind (reports repeat and update counts)."""
     found: dict[str, int] = {}
+    if not _CASUALTY_TRIGGER.search(text):
+        return found
     for kind, pattern in _CASUALTY_PATTERNS:
         for m in pattern.finditer(text):
             n = parse_cn_number(m.group(1)) if m.group(1) else 1

@@ -1,0 +1,142 @@
+"""One-command benchmark: full analysis vs plain jieba.lcut, and sentiment vs SnowNLP.
+
+Run from the repository root:  ``.venv/bin/python -m bench.run``  (or ``python bench/run.py``).
+Options: ``--articles N`` (default 300), ``--batch N`` (default 64), ``--snownlp N`` (default 300).
+Everything runs in this process, pinned to one CPU core with single-threaded BLAS.
+"""
+from __future__ import annotations
+
+import os
+
+# Single-threaded numerics before numpy/scipy load: the figures are per core.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import csv  # noqa: E402
+import gc  # noqa: E402
+import gzip  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+NEWS = ROOT / "analysis/data/xinwenlianbo_sample300.jsonl.gz"
+WEIBO = ROOT / "analysis/data/smp2020_ewect_usual.csv.gz"
+ARTICLE_CHARS = 2000
+PLANS = {  # a realistic Justice-Bureau watch list
+    "司法行政": "司法局 OR 司法所 OR 司法厅 OR 司法部",
+    "律师": "律师 OR 律所 OR 律师事务所",
+    "公证": "公证 NOT 公正",
+    "法律援助": "法律援助 OR 法援",
+    "社区矫正": "社区矫正 OR 矫正对象",
+    "调解": "人民调解 OR 调解委员会 OR NEAR/10(调解, 纠纷)",
+    "普法": "普法 OR 法治宣传 OR 宪法宣传",
+    "突发": "(火灾 OR 爆炸 OR 坍塌 OR 事故) AND (死亡 OR 受伤 OR 被困)",
+}
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def articles(n: int) -> list[dict]:
+    """~2 KB articles: consecutive 新闻联播 transcripts joined and cut at 2,000 characters."""
+    with gzip.open(NEWS, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(x) for x in fh]
+    out, i = [], 0
+    while len(out) < n:
+        title, parts = rows[i % len(rows)]["title"], []
+        while sum(map(len, parts)) < ARTICLE_CHARS:
+            parts.append(rows[i % len(rows)]["text"])
+            i += 1
+        out.append({"id": f"a{len(out)}", "title": title, "text": "\n".join(parts)[:ARTICLE_CHARS]})
+    return out
+
+
+def short_posts(n: int) -> list[str]:
+    with gzip.open(WEIBO, "rt", encoding="utf-8") as fh:
+        return [r["text"] for r, _ in zip(csv.DictReader(fh), range(n))]
+
+
+def timed(fn, *args) -> float:
+    gc.collect()
+    t = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, default=300)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--snownlp", type=int, default=300)
+    args = ap.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+    docs = articles(args.articles)
+    kb = sum(len(d["title"]) + len(d["text"]) for d in docs) / len(docs)
+    print(f"语料：{len(docs)} 篇新闻联播拼接稿，平均 {kb:.0f} 字；单核（CPU 亲和性 1 核，BLAS 单线程）")
+
+    # -- load models: memory measured around loading only
+    import jieba
+    jieba.setLogLevel(60)
+    from analysis.events import EventIndex
+    from analysis.pipeline import Analyzer
+    rss0 = rss_bytes()
+    tracemalloc.start()
+    analyzer = Analyzer.default(plans=PLANS, events=EventIndex())
+    traced, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss1 = rss_bytes()
+    jieba.initialize()  # jieba's dictionary load is excluded from its timing, as ours is
+
+    # warm up both (first-call caches, rjieba dictionary, fold table)
+    analyzer.analyze_many(docs[:8])
+    for d in docs[:8]:
+        jieba.lcut(d["title"] + "\n" + d["text"])
+    analyzer.events = EventIndex()  # fresh index: warm-up docs must not pre-populate it
+
+    def run_full() -> None:
+        for i in range(0, len(docs), args.batch):
+            analyzer.analyze_many(docs[i:i + args.batch])
+
+    def run_jieba() -> None:
+        for d in docs:
+            jieba.lcut(d["title"] + "\n" + d["text"])
+
+    t_full = timed(run_full)
+    t_jieba = timed(run_jieba)
+    full_rate, jieba_rate = len(docs) / t_full, len(docs) / t_jieba
+    print(f"完整分析（折叠/分词/关键词/情感/紧急度/科室/事件归并）：{full_rate:8.1f} 篇/秒")
+    print(f"仅 jieba.lcut 分词：                                 {jieba_rate:8.1f} 篇/秒")
+    print(f"倍数（完整分析 / jieba.lcut）：{full_rate / jieba_rate:.2f}×（目标 ≥ 3×）")
+    print(f"模型加载内存：tracemalloc {traced / 2**20:.1f} MiB，RSS 增量 {(rss1 - rss0) / 2**20:.1f} MiB")
+
+    # -- sentiment only vs SnowNLP on short posts
+    posts = short_posts(max(args.snownlp, 1000))
+    sent = analyzer.sentiment_model
+    sent.predict(posts[:16])
+    t_ours = timed(lambda: [sent.predict(posts[i:i + 256]) for i in range(0, len(posts), 256)])
+    try:
+        from snownlp import SnowNLP
+    except ImportError:
+        print("SnowNLP 未安装（pip install snownlp），跳过对比")
+        return
+    SnowNLP(posts[0]).sentiments
+    few = posts[:args.snownlp]
+    t_snow = timed(lambda: [SnowNLP(p).sentiments for p in few])
+    ours, snow = len(posts) / t_ours, len(few) / t_snow
+    print(f"情感（微博短文本，平均 {sum(map(len, posts)) / len(posts):.0f} 字）："
+          f"本项目 {ours:.0f} 条/秒，SnowNLP {snow:.0f} 条/秒，{ours / snow:.1f}×")
+
+
+if __name__ == "__main__":
+    main()
