@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from itertools import repeat
 from importlib import metadata
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 

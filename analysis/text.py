@@ -31,7 +31,7 @@ DICT_DIR = Path(__file__).resolve().parent / "dicts"
 USER_DICT_PATH = DICT_DIR / "user_dict.txt"
 STOPWORDS_PATH = DICT_DIR / "stopwords.txt"
 
-_TAG_RE = re.compile(r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]{0,500})?/?>", re.S)
+_TAG_RE = re.compile(r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]{0,500})?/?>", re.DOTALL)
 _HSPACE_RE = re.compile(r"[^\S\n]+")
 _NEWLINES_RE = re.compile(r"\s*\n\s*")
 # A token made only of punctuation, symbols or spaces carries no content of its own.

@@ -31,7 +31,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
 from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
 
 from analysis import sections, sentiment
@@ -242,7 +247,7 @@ def evaluate(kind: str, data: Path, model: Path | None = None, *, holdout_only: 
 def snownlp_baseline(path: Path = DEFAULT_SENTIMENT_DATA[0]) -> dict[str, Any]:
     """SnowNLP (a dev dependency) on the same held-out split, its two thresholds mapping
     P(positive) to three classes tuned for macro-F1 on the training split."""
-    from snownlp import SnowNLP  # noqa: PLC0415 - optional, development only
+    from snownlp import SnowNLP  # optional: a development dependency only
 
     rows = _sentiment_rows(Path(path))
     tr, te = holdout_split([lab for _, lab in rows])

@@ -15,7 +15,7 @@ from analysis.modelstore import (
     provenance,
     save_model,
 )
-from analysis.training import read_labelled, DATA_DIR
+from analysis.training import DATA_DIR, read_labelled
 
 TEXTS = ["我想申请法律援助", "律师乱收费怎么投诉", "公证处办理继承公证", "社区矫正对象外出请假"]
 
@@ -60,9 +60,11 @@ def test_version_mismatch_warns_and_logs(tmp_path, seed_rows, caplog):
     meta = json.loads((tmp_path / META_FILE).read_text("utf-8"))
     meta["versions"]["scikit-learn"] = "0.24.2"
     (tmp_path / META_FILE).write_text(json.dumps(meta), "utf-8")
-    with caplog.at_level(logging.WARNING, logger="analysis.modelstore"):
-        with pytest.warns(ModelVersionWarning, match="scikit-learn 0.24.2"):
-            load_model(tmp_path)
+    with (
+        caplog.at_level(logging.WARNING, logger="analysis.modelstore"),
+        pytest.warns(ModelVersionWarning, match="scikit-learn 0.24.2"),
+    ):
+        load_model(tmp_path)
     assert any(r.message == "model.version_mismatch" for r in caplog.records)
 
 

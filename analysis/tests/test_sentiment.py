@@ -2,8 +2,8 @@ import time
 
 import pytest
 
-from analysis.sentiment import LABELS, SentimentResult, canonical_label, load_sentiment_model
 from analysis.sections import JUSTICE_MODEL_DIR
+from analysis.sentiment import LABELS, SentimentResult, canonical_label, load_sentiment_model
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def test_terms_explain_the_predicted_class(model):
     [result] = model.predict(["这个律师太坑了，收钱不办事，强烈投诉"])
     assert result.label == "negative"
     assert result.terms
-    top_term, top_weight = result.terms[0]
+    _, top_weight = result.terms[0]
     assert top_weight > 0  # the strongest feature pushes towards the chosen class
     assert all(t.strip() and t not in {"，", ",", "的"} for t, _ in result.terms)
 
@@ -55,8 +55,8 @@ def test_fast_on_short_texts(model):
 
 def test_long_and_empty_texts(model):
     results = model.predict(["", "司法局" * 5000])
-    assert [r.label for r in results][0] in LABELS
     assert len(results) == 2
+    assert all(r.label in LABELS for r in results)
 
 
 def test_label_aliases():

@@ -5,8 +5,8 @@ import random
 import pytest
 
 from analysis import training
-from analysis.sentiment import load_sentiment_model
 from analysis.sections import load_section_model
+from analysis.sentiment import load_sentiment_model
 
 
 def write_csv(path, rows, gz=False):
@@ -70,7 +70,7 @@ def test_small_sections_data_is_cross_validated(tmp_path):
 def test_holdout_split_is_deterministic_and_stratified():
     labels = ["a"] * 50 + ["b"] * 30 + ["c"] * 3
     tr1, te1 = training.holdout_split(labels)
-    tr2, te2 = training.holdout_split(labels)
+    _, te2 = training.holdout_split(labels)
     assert te1 == te2 and not set(tr1) & set(te1)
     assert sum(labels[i] == "a" for i in te1) == 10 and sum(labels[i] == "b" for i in te1) == 6
     assert all(labels[i] != "c" for i in te1)  # too small to hold out
