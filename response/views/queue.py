@@ -6,6 +6,7 @@ small polling endpoint (ids above the newest one the page has seen).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone as dt_timezone
 
@@ -70,8 +71,8 @@ def apply_filters(qs: QuerySet[Mention], form: QueueFilterForm) -> QuerySet[Ment
         if connection.vendor == "postgresql":
             qs = qs.filter(matched_plans__contains=[plan])  # jsonb @>, exact element
         else:
-            # SQLite stores JSON ASCII-escaped; the lookup escapes the needle the same way.
-            qs = qs.filter(matched_plans__icontains=plan)
+            # SQLite keeps the JSON text as Django dumped it (ASCII-escaped): match the quoted element.
+            qs = qs.filter(matched_plans__icontains=json.dumps(plan))
     since = form.since()
     if since:
         qs = qs.filter(fetched_at__gte=since)

@@ -1,4 +1,4 @@
-"""Data for the web-UI tests: people in each role and flagged mentions with real keyword offsets."""
+"""Data for the web-UI tests (no tests here): people in each role and flagged mentions with real keyword offsets."""
 from __future__ import annotations
 
 import gzip
