@@ -59,8 +59,7 @@ def _flush(batch: list[tuple[int, dict[str, Any]]], analyzer: Analyzer, out: Tex
                 logger.warning("analyze_jsonl.bad_doc", extra={"line": n, "error": str(exc)})
                 records.append({"id": doc.get("id"), "line": n,
                                 "error": f"分析失败：{type(exc).__name__}: {exc}"})
-    for rec in records:
-        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    out.writelines(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records)
 
 
 def analyze_jsonl(in_path: str | Path, out_path: str | Path, analyzer: Analyzer,

@@ -74,7 +74,7 @@ class Signature:
     def __len__(self) -> int:
         return len(self.hashvalues)
 
-    def jaccard(self, other: "Signature") -> float:
+    def jaccard(self, other: Signature) -> float:
         return float(np.count_nonzero(self.hashvalues == other.hashvalues)) / len(self)
 
 

@@ -65,7 +65,7 @@ class Analyzer:
 
     @classmethod
     def default(cls, plans: Mapping[str, str] | None = None,
-                events: EventIndex | None = None) -> "Analyzer":
+                events: EventIndex | None = None) -> Analyzer:
         """Shipped sentiment and section models, default urgency config and routing rules."""
         from analysis.sections import load_section_model
         from analysis.sentiment import load_sentiment_model

@@ -36,7 +36,7 @@ class RoutingRule:
         object.__setattr__(self, "_folded_places", tuple(fold(p) for p in self.places))
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "RoutingRule":
+    def from_dict(cls, d: dict[str, Any]) -> RoutingRule:
         def tup(key: str) -> tuple[str, ...]:
             v = d.get(key) or ()
             return (v,) if isinstance(v, str) else tuple(v)

@@ -48,7 +48,7 @@ class UrgencyConfig:
     _compiled: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "UrgencyConfig":
+    def from_dict(cls, d: dict[str, Any]) -> UrgencyConfig:
         cfg = cls(
             weights={k: float(v) for k, v in d["weights"].items()},
             casualty_points={k: [(int(a), float(b)) for a, b in rows]
@@ -86,12 +86,12 @@ class UrgencyConfig:
         return cfg
 
     @classmethod
-    def load(cls, path: str | Path) -> "UrgencyConfig":
+    def load(cls, path: str | Path) -> UrgencyConfig:
         with open(path, encoding="utf-8") as fh:
             return cls.from_dict(yaml.safe_load(fh))
 
     @classmethod
-    def load_default(cls) -> "UrgencyConfig":
+    def load_default(cls) -> UrgencyConfig:
         return cls.load(DEFAULT_CONFIG_PATH)
 
 
@@ -154,7 +154,7 @@ _NO_CASUALTIES = re.compile(r"(未|无|没有|暂无)(造成)?(人员)?伤亡")
 _NEGATION = re.compile(r"(未|无|没有|暂无|不|避免|防止|杜绝)[^，。]{0,4}$")
 
 
-def parse_cn_number(token: str) -> int | None:  # noqa: C901 - a small parser
+def parse_cn_number(token: str) -> int | None:
     """'12' → 12, '三' → 3, '十二' → 12, '二十一' → 21, '数十' → 20, '2.3万' → 23000."""
     token = token.strip()
     if token == "多":  # "多名受伤": more than one, number unknown
@@ -184,7 +184,7 @@ def parse_cn_number(token: str) -> int | None:  # noqa: C901 - a small parser
 
 # Every casualty pattern contains one of these words; most routine text has none,
 # so one search skips the patterns below.
-_CASUALTY_TRIGGER = re.compile("|".join((_DEATH, _MISSING, _INJURED, r"死|转移|疏散|撤离|安置|受灾")))
+_CASUALTY_TRIGGER = re.compile(f"{_DEATH}|{_MISSING}|{_INJURED}|死|转移|疏散|撤离|安置|受灾")
 
 
 def extract_casualties(text: str) -> dict[str, int]:
@@ -339,7 +339,7 @@ def score_urgency(inp: UrgencyInput, config: UrgencyConfig | None = None) -> Urg
         score += min(w["growth_max"], 2.5 * math.log2(1 + inp.growth_per_hour))
         reasons.append(f"传播：1 小时内新增 {inp.growth_per_hour:g} 篇")
 
-    final = int(round(min(100.0, score)))
+    final = round(min(100.0, score))
     level = _level(final, casualties, cfg)
     return UrgencyResult(score=final, level=level, reasons=reasons)
 

@@ -72,7 +72,7 @@ def test_output_shape_and_reasons_with_fakes() -> None:
     assert KEYS <= set(r) and r["id"] == "c1"
     assert (r["section"], r["section_via"]) == ("lawyers", "rule")
     assert {"plan": "司法", "term": "律师", "field": "title", "start": 2, "end": 4} in r["keywords"]
-    body_hit = [k for k in r["keywords"] if k["field"] == "text" and k["term"] == "司法局"][0]
+    body_hit = next(k for k in r["keywords"] if k["field"] == "text" and k["term"] == "司法局")
     assert LAWYER["text"][body_hit["start"]:body_hit["end"]] == "司法局"
     assert "关键词：方案「司法」命中 “律师”、“司法局”" in r["reasons"]
     assert any(x.startswith("情感：负面") and "太黑" in x for x in r["reasons"])

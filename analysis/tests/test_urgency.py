@@ -9,7 +9,12 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from analysis.urgency import (
-    UrgencyConfig, UrgencyInput, extract_casualties, load_default, parse_cn_number, score_urgency,
+    UrgencyConfig,
+    UrgencyInput,
+    extract_casualties,
+    load_default,
+    parse_cn_number,
+    score_urgency,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -20,7 +25,7 @@ def cfg() -> UrgencyConfig:
     return load_default()
 
 
-def _score(cfg: UrgencyConfig, text: str, **kw) -> "object":
+def _score(cfg: UrgencyConfig, text: str, **kw) -> object:
     return score_urgency(UrgencyInput(text=text, **kw), cfg)
 
 
