@@ -15,8 +15,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib import font_manager
+from matplotlib.figure import Figure
 
 logger = logging.getLogger(__name__)
 
@@ -34,18 +34,30 @@ WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 BLUE, GREY, RED = "#1f5fa8", "#9aa5b1", "#d9534f"
 
 
+def _installed(families: tuple[str, ...]) -> str | None:
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in families if name in names), None)
+
+
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
-    """The family name of an installed CJK font, registering a known file if needed; None if there is none."""
+    """A Simplified-Chinese font family, registering a known file if needed; None if there is none.
+
+    The SC face is asked for by name: a .ttc's first face is often the Japanese one, whose glyph
+    forms differ for some Han characters.
+    """
+    found = _installed(CJK_FAMILIES)
+    if found:
+        return found
     for path in CJK_FONT_FILES:
         if Path(path).exists():
             try:
                 font_manager.fontManager.addfont(path)
-                return font_manager.FontProperties(fname=path).get_name()
             except (OSError, RuntimeError) as exc:  # a broken font file must not break the digest
                 logger.warning("digest.font_unusable path=%s error=%s", path, exc)
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FAMILIES if name in installed), None)
+                continue
+            return _installed(CJK_FAMILIES) or font_manager.FontProperties(fname=path).get_name()
+    return None
 
 
 def trend_png(days: list[date], this_week: list[int], last_week: list[int], negative: list[int],

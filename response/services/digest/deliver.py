@@ -94,7 +94,7 @@ class DigestEmail(EmailMultiAlternatives):
     "Subject: " and the line is folded before it: strict parsers then decode a leading space.
     """
 
-    def message(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def message(self, *args, **kwargs):
         msg = super().message(*args, **kwargs)
         del msg["Subject"]
         Message.__setitem__(msg, "Subject", Header(self.subject, "utf-8", header_name="Subject"))

@@ -16,7 +16,17 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from response.models import Case, CaseClock, Clock, Mention, Reach, Section, Sentiment, Source, SpikeAlert
+from response.models import (
+    Case,
+    CaseClock,
+    Clock,
+    Mention,
+    Reach,
+    Section,
+    Sentiment,
+    Source,
+    SpikeAlert,
+)
 
 from .period import Week, local_zone
 from .text import one_line

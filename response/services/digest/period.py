@@ -24,7 +24,7 @@ class Week:
     number: int
 
     @classmethod
-    def parse(cls, label: str) -> "Week":
+    def parse(cls, label: str) -> Week:
         match = _WEEK_RE.match(label.strip())
         if not match:
             raise ValueError(f"周次格式应为 2026-W48，收到：{label!r}")
@@ -33,18 +33,18 @@ class Week:
         return cls(year, number)
 
     @classmethod
-    def containing(cls, moment: datetime | date) -> "Week":
+    def containing(cls, moment: datetime | date) -> Week:
         if isinstance(moment, datetime):
             moment = timezone.localtime(moment, local_zone()).date()
         year, number, _ = moment.isocalendar()
         return cls(year, number)
 
     @classmethod
-    def previous_to_now(cls) -> "Week":
+    def previous_to_now(cls) -> Week:
         """The week a Monday-morning digest reports on: the last complete ISO week."""
         return cls.containing(timezone.now()).shifted(-1)
 
-    def shifted(self, weeks: int) -> "Week":
+    def shifted(self, weeks: int) -> Week:
         return Week.containing(self.first_day + timedelta(weeks=weeks))
 
     @property
