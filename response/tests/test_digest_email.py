@@ -109,7 +109,7 @@ def test_section_head_gets_only_their_section(seeded, inbox):
     assert msg["Subject"] == "【市司法局·律师工作科】舆情周报 2026年第48周（11月23日—11月29日）"
     text, html, _ = parts(msg)
     assert "本周监测到相关舆情 3 条" in text and "律师收费后多次错过举证期限" in html
-    for other in ("社区矫正", "法律援助中心", "普法宣传", "公证办理", "人民调解", "漳州新闻网", "上周中性"):
+    for other in ("社区矫正", "法律援助中心", "普法宣传", "公证", "人民调解", "漳州新闻网", "上周中性"):
         assert other not in text and other not in html, other
 
 
@@ -171,7 +171,7 @@ def test_preview_command_inlines_images(seeded, tmp_path):
     call_command("digest", "--week", "2026-W48", "--section", "corrections", "--preview", str(out))
     html = out.read_text(encoding="utf-8")
     assert "cid:" not in html and 'src="data:image/png;base64,' in html
-    assert "网传社区矫正对象脱管" in html and "律师" not in html
+    assert "网传社区矫正对象脱管" in html and "律师" not in html and "公证处窗口" not in html
 
 
 def test_default_schedule_is_monday_morning_in_shanghai(db):

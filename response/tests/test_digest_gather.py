@@ -88,7 +88,8 @@ def seed_week(sections: dict[str, m.Section]) -> dict:
     m.SpikeAlert.objects.create(
         plan="社区矫正", hour=at(25, 8), observed=12, expected=1.5, p_value=0.0001,
         explanation="「社区矫正」每小时声量 12 条，远高于近期基线 1.5 条",
-        top_events=[{"key": "evt-corr", "title": "网传社区矫正对象脱管 司法所回应", "count": 2}],
+        top_events=[{"key": "evt-corr", "title": "网传社区矫正对象脱管 司法所回应", "count": 2},
+                    {"key": "evt-notary", "title": "公证处窗口排长队引热议", "count": 1}],
     )
     leader = UserFactory(username="leader", email="leader@bureau.example.com", roles=[LEADER])
     office = UserFactory(username="office", email="Office@Bureau.example.com", roles=[OFFICE])
@@ -155,19 +156,21 @@ def test_case_figures_and_on_time_rates(seeded):
 def test_blind_sources_and_spikes(seeded):
     data = gather(WEEK, scope_for("bureau"))
     assert [(s.name, s.new_this_week) for s in data.blind_sources] == [("漳州新闻网", True)]
-    assert [s.causes for s in data.spikes] == [["网传社区矫正对象脱管 司法所回应（2条）"]]
+    assert [s.causes for s in data.spikes] == [["网传社区矫正对象脱管 司法所回应（2条）", "公证处窗口排长队引热议（1条）"]]
 
 
 def test_section_scope_keeps_to_its_own(seeded):
     law = gather(WEEK, scope_for("lawyers"))
     assert (law.this_week.total, law.this_week.negative, law.last_week.total) == (3, 2, 1)
-    assert [e.title for e in law.events] == ["市民投诉律师事务所收费后不作为"]
+    assert [e.title for e in law.events] == ["人民网：市民投诉律师事务所收费3万元后不作为"]
     assert (law.cases.opened, law.cases.overdue_count) == (1, 0)
     assert {r.clock: (r.met, r.due) for r in law.cases.rates}["response"] == (1, 1)
     assert law.spikes == [] and law.blind_sources == []
     corr = gather(WEEK, scope_for("corrections"))
     assert (corr.this_week.total, corr.cases.opened, corr.cases.overdue_count) == (2, 2, 2)
-    assert len(corr.spikes) == 1
+    assert [s.causes for s in corr.spikes] == [["网传社区矫正对象脱管 司法所回应（2条）"]]
+    # The corrections digest names the event by its own first item.
+    assert [e.title for e in corr.events] == ["网传社区矫正对象脱管多日无人过问"]
 
 
 def test_empty_week(bureau):

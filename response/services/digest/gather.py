@@ -257,8 +257,11 @@ def _events(mentions: QuerySet, week: Week, scope: Scope) -> list[EventLine]:
                    f"首发：{one_line(first.origin or first.source.name, 20)} {_fmt_time(first.at)}")
         if case:
             summary += f"；已立案 {case.number}（{case.get_state_display()}）"
+        # A section's digest names the story by its own first item: the event's title may come from
+        # another section's report of it.
+        title = (event.title if scope.is_bureau else "") or first.title or event.title or "（无标题）"
         lines.append(EventLine(
-            title=one_line(event.title or first.title or "（无标题）", TITLE_CHARS), summary=summary,
+            title=one_line(title, TITLE_CHARS), summary=summary,
             link=link("case", case.pk) if case else link("mention", first.pk),
             size=len(items), source_count=len(sources), negative=negative, reach_score=score,
         ))
@@ -283,9 +286,13 @@ def _negatives(mentions: QuerySet, week: Week) -> list[ItemLine]:
                      link=link("mention", m.pk)) for m in rows[:TOP_NEGATIVE]]
 
 
-def _spike_causes(spike: SpikeAlert) -> list[str]:
+def _spike_causes(spike: SpikeAlert, keys: set[str] | None) -> list[str]:
+    """The spike's top events as short lines; for a section only the events that are its own."""
     causes = []
     for entry in spike.top_events or []:
+        key = str(entry.get("key")) if isinstance(entry, dict) else str(entry)
+        if keys is not None and key not in keys:
+            continue
         if isinstance(entry, dict):
             text = entry.get("title") or entry.get("key") or ""
             if entry.get("count"):
@@ -302,14 +309,17 @@ def _spike_keys(spike: SpikeAlert) -> set[str]:
 
 
 def _spikes(mentions: QuerySet, week: Week, scope: Scope) -> list[SpikeLine]:
-    spikes = SpikeAlert.objects.filter(hour__gte=week.start, hour__lt=week.end).order_by("hour")
+    spikes = list(SpikeAlert.objects.filter(hour__gte=week.start, hour__lt=week.end).order_by("hour"))
+    keys: set[str] | None = None
     if scope.section is not None:
-        # Spikes are per watch plan, not per section: a section sees one only when its own events caused it.
+        # Spikes are per watch plan, not per section: a section sees one only when its own events caused it,
+        # and only those events among the causes.
         keys = set(mentions.filter(at__gte=week.start, at__lt=week.end, event__isnull=False)
                    .values_list("event__key", flat=True))
         spikes = [s for s in spikes if _spike_keys(s) & keys]
     return [SpikeLine(plan=one_line(s.plan, 30), hour=s.hour, observed=s.observed, expected=s.expected,
-                      explanation=one_line(s.explanation, LINE_CHARS), causes=_spike_causes(s)) for s in spikes]
+                      explanation=one_line(s.explanation, LINE_CHARS), causes=_spike_causes(s, keys))
+            for s in spikes]
 
 
 def _cases(scope: Scope, week: Week) -> CaseStats:
