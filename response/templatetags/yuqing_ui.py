@@ -76,6 +76,14 @@ def due_badge(due: datetime | None, started: datetime | None = None, stopped: da
     )
 
 
+SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
+
+
+@register.filter
+def sentiment_label(value: str) -> str:
+    return SENTIMENT_LABELS.get(value, value)
+
+
 @register.filter
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
@@ -87,7 +95,7 @@ def get_item(mapping: dict, key):
 
 
 @register.simple_tag
-def volume_chart(rows: list[dict], width: int = 720, height: int = 200) -> SafeString:
+def volume_chart(rows: list[dict], width: int = 1000, height: int = 220) -> SafeString:
     """Stacked bars of mentions per day by sentiment, as inline SVG."""
     if not rows:
         return mark_safe("")
@@ -120,14 +128,14 @@ def volume_chart(rows: list[dict], width: int = 720, height: int = 200) -> SafeS
 
 
 @register.simple_tag
-def hbar_chart(pairs: list[tuple], width: int = 340, colour: str = "#1d3557") -> SafeString:
+def hbar_chart(pairs: list[tuple], width: int = 480, colour: str = "#1d3557") -> SafeString:
     """Horizontal bars for (label, value) pairs; labels are escaped."""
     if not pairs:
         return mark_safe('<p class="muted">暂无数据</p>')
     row_h, label_w = 24, 120
     peak = max(v for _, v in pairs) or 1
     height = row_h * len(pairs)
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img">']
+    parts = [f'<svg class="chart hbar" viewBox="0 0 {width} {height}" role="img" style="max-width:{width}px">']
     for i, (label, value) in enumerate(pairs):
         y = i * row_h
         w = (width - label_w - 50) * value / peak

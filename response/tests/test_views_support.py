@@ -48,18 +48,20 @@ def flagged_mention(sections: dict, *, title: str = LAWYER_TITLE, text: str = LA
                     level: str = "II", section: str = "lawyers", source=None, event=None, age_minutes: int = 5,
                     plan: str = "律师公证", terms: tuple[str, ...] = ("律师事务所", "律师"), **extra) -> m.Mention:
     now = timezone.now()
-    return MentionFactory(
+    fields = dict(
         title=title, text=text, source=source or SourceFactory(slug="mnrb", name="闽南日报"),
         fetched_at=now - timedelta(minutes=age_minutes), published_at=now - timedelta(minutes=age_minutes + 30),
-        analysed_at=now, sentiment=extra.pop("sentiment", "negative"),
+        analysed_at=now, sentiment="negative",
         sentiment_scores={"negative": 0.91, "neutral": 0.06, "positive": 0.03},
         sentiment_terms=[["投诉", 0.8], ["不作为", 0.6]], urgency=urgency, level=level,
         urgency_reasons=["负面情感概率 0.91", "事件已被 3 个网站转载"], section=sections[section],
         section_confidence=1.0, section_via="rule", section_reason="分办规则“律师事项”命中关键词“律师”",
         keywords=keyword_hits(title, text, plan, *terms), matched_plans=[plan], flagged=True, event=event,
         raw_gz=gzip.compress(f"<html><body><h1>{title}</h1><p>{text}</p></body></html>".encode()),
-        encoding="utf-8", **extra,
+        encoding="utf-8",
     )
+    fields.update(extra)
+    return MentionFactory(**fields)
 
 
 def event_with_copies(sections: dict, n: int = 3) -> tuple[m.Event, list[m.Mention]]:

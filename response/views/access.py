@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from response import roles
 from response.models import Case
+from response.services import permissions
 
 
 def review_required(view: Callable) -> Callable:
@@ -46,13 +47,8 @@ def visible_case_or_404(user, pk: int) -> Case:
 
 
 def can_handle(user, case: Case) -> bool:
-    """Record consultations/responses and close: the queue roles, or staff of an owning section."""
-    if roles.can_review(user):
-        return True
-    if not user.is_authenticated:
-        return False
-    mine = set(user.sections.values_list("id", flat=True))
-    return bool(mine & case.visible_to_sections())
+    """Record consultations/responses and close: the rule lives in services.permissions."""
+    return user.is_authenticated and permissions.can_act_on(user, case)
 
 
 def require_handle(user, case: Case) -> None:
