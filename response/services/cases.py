@@ -62,7 +62,7 @@ def open_case(
     try:
         with transaction.atomic():
             case = Case.objects.create(
-                number=f"tmp-{uuid.uuid4().hex}", origin_key=origin_key, title=title[:500],
+                number=f"tmp-{uuid.uuid4().hex[:24]}", origin_key=origin_key, title=title[:500],
                 channel=channel, event=event, level=level, state=state, section=section,
                 section_via=section_via, opened_by=user if getattr(user, "is_authenticated", False) else None,
                 opened_at=now,
