@@ -78,8 +78,8 @@ def login(page, live_server, username: str) -> None:
     assert "登录" in page.title()
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "pass-1234")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
 
 
 def logout(page) -> None:
@@ -99,8 +99,8 @@ def test_duty_confirms_section_responds_and_closes_other_section_cannot_see(page
     shot(page, "queue")
 
     page.fill("#q", "举证期限")
-    page.press("#q", "Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.press("#q", "Enter")
     assert page.locator("#queue tbody tr[data-id]").count() == 3
     page.keyboard.press("j")
     page.keyboard.press("o")
@@ -115,7 +115,8 @@ def test_duty_confirms_section_responds_and_closes_other_section_cannot_see(page
     assert page.input_value("#confirm-dialog select[name=section]") == "lawyers"
     assert page.input_value("#confirm-dialog select[name=level]") == "II"
     page.select_option("#confirm-dialog select[name=level]", "III")  # the officer downgrades the level
-    page.click("#confirm-dialog button.primary")
+    with page.expect_navigation():
+        page.click("#confirm-dialog button.primary")
     page.wait_for_url("**/cases/*/")
     case = m.Case.objects.get()
     assert case.level.code == "III" and case.mentions.count() == 3 and "已确认并立案" in page.content()
@@ -123,17 +124,18 @@ def test_duty_confirms_section_responds_and_closes_other_section_cannot_see(page
 
     login(page, live_server, "lawyer_staff")
     assert page.url.endswith("/cases/")
-    page.click(f"text={case.number}")
+    with page.expect_navigation():
+        page.click(f"text={case.number}")
     page.wait_for_url(f"**/cases/{case.pk}/")
     page.fill("#response-form textarea[name=text]", "市司法局已约谈该律师事务所，责令其退还律师费并整改。")
     page.fill("#response-form input[name=channel]", "官方网站")
     page.fill("#response-form input[name=link]", "https://sfj.example.gov.cn/news/2026/1.html")
-    page.click("#response-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#response-form button[type=submit]")
     assert "已记录回应" in page.content()
     page.fill("#close-form textarea[name=summary]", "已回应，律所已退费，当事人满意。")
-    page.click("#close-form button[type=submit]")  # confirm() accepted by the dialog handler
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#close-form button[type=submit]")  # confirm() accepted by the dialog handler
     assert "案件已办结" in page.content() and ("confirm", "确定办结本案件？办结后时限停止计时。") in page.dialogs
     shot(page, "case")
     case.refresh_from_db()
@@ -156,8 +158,8 @@ def test_keyboard_dismiss_and_new_items_without_reload(page, live_server, users,
     assert page.locator("tr.sel").get_attribute("data-id") == str(second.pk)
     page.keyboard.press("d")
     page.fill("#dismiss-dialog input[name=reason]", "已处置的旧闻")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.locator(f'tr[data-id="{second.pk}"]').count() == 0 and "已排除" in page.content()
     second.refresh_from_db()
     assert second.review == m.Mention.Review.DISMISSED and second.dismiss_reason == "已处置的旧闻"
