@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from response.models import Case, Mention
 from response.services.notify import Message, enqueue
-from response.services.notify.targets import case_section_targets, head_targets, leader_targets, unique
+from response.services.notify.targets import (
+    case_section_targets,
+    head_targets,
+    leader_targets,
+    unique,
+)
 
 
 def case_link(case: Case) -> str:

@@ -13,7 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from response.models import (
-    Case, CaseClock, CaseResponse, Clock, Consultation, Feedback, Level, Mention, Section,
+    Case,
+    CaseClock,
+    CaseResponse,
+    Clock,
+    Consultation,
+    Feedback,
+    Level,
+    Mention,
+    Section,
 )
 from response.services import audit, case_notices
 from response.services.cases import open_case_for_mention, origin_key_for

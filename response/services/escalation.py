@@ -27,7 +27,11 @@ from response.services.deadlines import running_clocks, share_used
 from response.services.locks import run_lock
 from response.services.notify import Message, Target, enqueue
 from response.services.notify.targets import (
-    case_section_targets, head_targets, leader_targets, office_targets, unique,
+    case_section_targets,
+    head_targets,
+    leader_targets,
+    office_targets,
+    unique,
 )
 
 logger = logging.getLogger(__name__)
@@ -68,6 +72,10 @@ def check_clock(clock: CaseClock, now: datetime) -> list[str]:
     case = clock.case
     fired = []
     for stage, targets, text in _stages(clock, now):
+        if not targets:
+            # Nobody configured to hear it (no mailbox, head, office or leader): say so, loudly.
+            logger.error("deadlines.no_recipients case=%s clock=%s stage=%s", case.number, clock.clock, stage)
+            continue
         subject = f"{text.split('，')[0]}：{case.title[:50]}"
         message = Message(subject, f"{text}\n{case_facts(case)}\n依据：{clock.policy_note}", case_link(case))
         key = f"clock:{clock.pk}:{int(clock.due_at.timestamp())}:{stage}"

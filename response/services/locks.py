@@ -7,8 +7,8 @@ lock only spares concurrent runs the wasted work and the duplicate audit rows. W
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from django.conf import settings
 

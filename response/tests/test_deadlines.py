@@ -123,3 +123,29 @@ def test_met_clock_is_recorded_as_met(bureau):
     assert response.met is True
     assert case.clocks.get(clock=Clock.CLOSURE).stopped_at is None  # closure still runs
     assert timedelta(hours=23) == response.stopped_at - response.started_at
+
+
+@pytest.mark.django_db
+def test_deadlines_command_check_and_calendar(bureau):
+    import io
+
+    from django.core.management import call_command
+
+    from response.services import workdays
+
+    bureau["lawyers"].email = "lvshike@bureau.example.com"
+    bureau["lawyers"].save()
+    with freeze_time("2026-03-01 10:00:00+08:00"):
+        make_case(bureau, level="III")
+    out = io.StringIO()
+    call_command("deadlines", "check", stdout=out)  # real now: the March case is long overdue
+    assert "新发出预警/升级" in out.getvalue() and "/overdue" in out.getvalue()
+    out = io.StringIO()
+    call_command("deadlines", "check", stdout=out)
+    assert "新发出预警/升级 0 项" in out.getvalue()
+
+    workdays._warned.clear()
+    out = io.StringIO()
+    with freeze_time("2026-11-27 10:00:00+08:00"):
+        call_command("deadlines", "calendar", stdout=out)
+    assert "2027 年节假日安排未知" in out.getvalue()

@@ -11,7 +11,6 @@ from django.core.management import call_command
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
-from response.models import Case, Clock
 from response.services import casework
 from response.services.stats import case_stats
 from response.tests.factories import MentionFactory, SourceFactory

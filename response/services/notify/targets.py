@@ -3,7 +3,7 @@ the leader in charge. Robot targets name the section, so webhook secrets never s
 notification table."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 
