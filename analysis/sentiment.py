@@ -5,27 +5,60 @@ and character TF-IDF (:func:`analysis.modelstore.text_features`), trained by
 ``python -m analysis.training sentiment`` on Weibo posts (SMP2020-EWECT) plus down-weighted
 review corpora; figures are in ``docs/analysis.md``. Logistic regression's own probabilities
 are well calibrated for this kind of model, so ``scores`` are used as they are.
+
+Two additions make it read news (docs/analysis.md, "Sentiment on news"):
+
+- **News cues** (``analysis/data/sentiment_news_lexicon.tsv``): a Weibo model reads a calm
+  report of deaths, violence or misconduct as neutral; each cue found in a sentence adds its
+  weight to that class's log-odds (capped), and is named in ``terms``.
+- **Long texts by sentence**: a text longer than ``SHORT_CHARS`` is split into sentences, all
+  sentences of a batch are scored in one call, and the document's probabilities are the
+  length-weighted mean (the first sentence, usually the title or lead, counts double). A share
+  of strongly negative sentences lifts the negative class: one report of a stabbing in an
+  otherwise factual article makes the article negative for a public-opinion desk.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
+import ahocorasick
+import numpy as np
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from analysis.modelstore import LinearTextModel, load_model, text_features
+from analysis.text import fold
 
 logger = logging.getLogger(__name__)
 
 LABELS = ("negative", "neutral", "positive")
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "sentiment"
-# Long articles are judged on their first 1,000 characters (title and lead carry the tone of a
-# news story); it keeps a 2 KB article well under the cost of jieba.lcut on it (docs/analysis.md).
-MAX_CHARS = 1000
+LEXICON_PATH = Path(__file__).resolve().parent / "data" / "sentiment_news_lexicon.tsv"
+# Texts up to this length are scored whole, as the model was trained (Weibo posts average 42
+# characters); longer ones sentence by sentence.
+SHORT_CHARS = 150
+# Long texts are read up to here: a 2 KB article whole, a 200 KB page by its first part, at a
+# cost well under jieba.lcut of the same text (docs/analysis.md, bench.run).
+MAX_CHARS = 2400
+# Sentences after the first are packed into chunks of about a Weibo post's length: the model
+# knows that size best, and fewer, longer units cost less to score than many short ones.
+CHUNK_CHARS = 100
+# A sentence is "strongly negative" from this probability on; the negative class of the
+# document is then raised to at least LIFT_BASE + the weight share of such sentences.
+STRONG_NEGATIVE = 0.7
+LIFT_BASE = 0.45
+# At most this much log-odds from news cues per sentence and class, so cues tip calm reports
+# without overriding what the words around them say.
+CUE_CAP = 2.5
+
+_SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
 
 _LABEL_ALIASES = {
     "negative": "negative", "neg": "negative", "负面": "negative", "0": "negative",
@@ -55,20 +88,137 @@ def build_pipeline(c: float = 2.0) -> Pipeline:
     )
 
 
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text`` (ending punctuation kept), blank ones dropped."""
+    return [s for s in (m.group().strip() for m in _SENTENCE_RE.finditer(text)) if s]
+
+
+def sentence_chunks(text: str) -> list[str]:
+    """The first sentence (a title or lead) alone, then the following sentences packed into
+    chunks of at least ``CHUNK_CHARS`` characters."""
+    sentences = split_sentences(text)
+    if len(sentences) <= 1:
+        return [text]
+    chunks, current = [sentences[0]], ""
+    for sentence in sentences[1:]:
+        current += sentence
+        if len(current) >= CHUNK_CHARS:
+            chunks.append(current)
+            current = ""
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+@lru_cache(maxsize=1)
+def news_cues() -> tuple[ahocorasick.Automaton | None, dict[str, tuple[str, float]]]:
+    """The cue automaton (over folded text) and term -> (label, weight)."""
+    cues: dict[str, tuple[str, float]] = {}
+    if LEXICON_PATH.exists():
+        for line in LEXICON_PATH.read_text("utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            term, label, weight = line.split("\t")
+            cues[fold(term)] = (label, float(weight))
+    if not cues:
+        return None, cues
+    automaton = ahocorasick.Automaton()
+    for term in cues:
+        automaton.add_word(term, term)
+    automaton.make_automaton()
+    return automaton, cues
+
+
+def cue_hits(text: str) -> list[str]:
+    """News cues in ``text``, longest match only where cues overlap (暴力执法 over 暴力)."""
+    automaton, _ = news_cues()
+    if automaton is None:
+        return []
+    spans = sorted(
+        ((end - len(term) + 1, end, term) for end, term in automaton.iter(fold(text))),
+        key=lambda s: (s[0], -len(s[2])),
+    )
+    out, reach = [], -1
+    for start, end, term in spans:
+        if start > reach:
+            out.append(term)
+            reach = end
+    return out
+
+
 class SentimentModel(LinearTextModel):
     def predict(self, texts: Sequence[str], *, explain: bool = True) -> list[SentimentResult]:
         if not texts:
             return []
-        probs, x = self.probabilities([t[:MAX_CHARS] if t else "" for t in texts])
+        # Every unit (a short text, or one sentence of a long one) goes through one batched
+        # transform; owner[i] is the text unit i belongs to, weight[i] its share of the vote.
+        units, owner, weight = [], [], []
+        for n, text in enumerate(texts):
+            text = (text or "")[:MAX_CHARS]
+            parts = sentence_chunks(text) if len(text) > SHORT_CHARS else [text]
+            for j, part in enumerate(parts):
+                units.append(part)
+                owner.append(n)
+                weight.append(max(len(part), 1) * (2.0 if j == 0 and len(parts) > 1 else 1.0))
+        probs, x = self.probabilities(units)
+        cue_terms = [cue_hits(u) for u in units]
+        probs = self._apply_cues(probs, cue_terms)
+        # Units of one text are consecutive: bounds[n]:bounds[n + 1] are text n's rows.
+        bounds = np.searchsorted(np.asarray(owner), np.arange(len(texts) + 1))
+        weight_arr = np.asarray(weight)
+        neg = self.labels.index("negative") if "negative" in self.labels else None
         out = []
-        for i, row in enumerate(probs):
-            k = int(row.argmax())
-            scores = {label: round(float(row[j]), 4) for j, label in enumerate(self.labels)}
+        for n in range(len(texts)):
+            rows = np.arange(bounds[n], bounds[n + 1])
+            w = weight_arr[rows] / weight_arr[rows].sum()
+            p = w @ probs[rows]
+            if neg is not None and len(rows) > 1:
+                strong = w[probs[rows, neg] >= STRONG_NEGATIVE].sum()
+                if strong > 0 and p[neg] < LIFT_BASE + strong:
+                    target = min(LIFT_BASE + strong, 0.95)
+                    rest = 1.0 - p[neg]
+                    p = p * ((1.0 - target) / rest if rest > 0 else 0.0)
+                    p[neg] = target
+            k = int(p.argmax())
+            scores = {label: round(float(p[j]), 4) for j, label in enumerate(self.labels)}
             for label in LABELS:  # a model trained without neutral still reports all three
                 scores.setdefault(label, 0.0)
-            terms = self.explain_row(x[i], k) if explain else []
+            terms = self._explain(x, rows, w, k, [cue_terms[i] for i in rows]) if explain else []
             out.append(SentimentResult(self.labels[k], scores, terms))
         return out
+
+    def _apply_cues(self, probs: np.ndarray, cue_terms: list[list[str]]) -> np.ndarray:
+        _, cues = news_cues()
+        if not cues or not any(cue_terms):
+            return probs
+        boost = np.zeros_like(probs)
+        index = {label: j for j, label in enumerate(self.labels)}
+        for i, terms in enumerate(cue_terms):
+            for term in terms:
+                label, w = cues[term]
+                if label in index:
+                    boost[i, index[label]] += w
+        np.minimum(boost, CUE_CAP, out=boost)
+        logits = np.log(np.clip(probs, 1e-9, 1.0)) + boost
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def _explain(self, x: sparse.csr_matrix, rows: np.ndarray, w: np.ndarray, k: int,
+                 cue_terms: list[list[str]]) -> list[tuple[str, float]]:
+        block = x[rows[0] : rows[-1] + 1]
+        row = block if len(rows) == 1 else sparse.csr_matrix(w.reshape(1, -1)) @ block
+        terms = dict(self.explain_row(row, k, top=8))
+        _, cues = news_cues()
+        label = self.labels[k]
+        for j, found in enumerate(cue_terms):
+            for term in found:
+                cue_label, cue_w = cues[term]
+                # A cue pushes its own class up and, relative to it, the others down.
+                signed = cue_w if cue_label == label else -cue_w / 2
+                terms[term] = round(terms.get(term, 0.0) + signed * float(w[j]), 4)
+        ranked = sorted(terms.items(), key=lambda kv: -abs(kv[1]))
+        return [(t, v) for t, v in ranked if v != 0.0][:8]
 
 
 def load_sentiment_model(path: Path | None = None) -> SentimentModel:
