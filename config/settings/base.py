@@ -135,6 +135,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="yuqing@localhost")
 YUQING_BUREAU_NAME = env.str("YUQING_BUREAU_NAME", default="市司法局")
 # Public base URL used in emails/notifications to link back to cases.
 YUQING_BASE_URL = env.str("YUQING_BASE_URL", default="http://127.0.0.1:8000")
+# A digest send stuck in "sending" this long (worker died) may be taken over by another run.
+YUQING_DIGEST_STALE_MINUTES = env.int("YUQING_DIGEST_STALE_MINUTES", default=30)
 # Prefix of the shared event index (MinHash LSH) in Redis.
 YUQING_EVENT_NAMESPACE = env.str("YUQING_EVENT_NAMESPACE", default="yuqing")
 # Crawled text is capped before storage.
