@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from response.models import Case, Channel, Event, Level, Mention, Section, Source
+from response.models import Case, Channel, Clock, Event, Level, Mention, Section, Source
 from response.services import audit, case_notices
 from response.services.deadlines import ensure_clocks
 
@@ -122,6 +122,9 @@ def on_new_mention(case: Case, mention: Mention) -> bool:
                 old = locked.get_state_display()
                 locked.state, locked.closed_at = Case.State.HANDLING, None
                 locked.save(update_fields=["state", "closed_at"])
+                # The filed closure clock stays in the audit trail; the reopened case gets a fresh one.
+                locked.clocks.filter(clock=Clock.CLOSURE).delete()
+                ensure_clocks(locked, timezone.now())
                 audit.record("reopen", locked, field="state", old=old, new=locked.get_state_display(),
                              note=f"已办结事件出现新报道 #{mention.pk}：{mention.title[:100]}")
                 case.refresh_from_db()

@@ -140,6 +140,11 @@ def maybe_open_case(mention_id: int):
         # A 12345 transfer is already the bureau's business: every ticket is a case being handled.
         case, _ = open_case_for_mention(mention, level=level, state="handling")
         return case
+    if mention.event_id and mention.event.cases.exists():
+        # A new copy of a story that already has a case joins it (and may reopen a closed one),
+        # whatever this copy's own level.
+        case, _ = open_case_for_mention(mention, level=level, state="triage")
+        return case
     if not (mention.flagged and level and level.auto_open_case):
         return None
     case, created = open_case_for_mention(mention, level=level, state="triage")

@@ -103,3 +103,27 @@ def test_major_response_requires_consultation(bureau):
     case.refresh_from_db()
     assert case.state == Case.State.RESPONDED
     assert case.clocks.get(clock="first_statement").stopped_at is not None
+
+
+@pytest.mark.django_db
+def test_reopened_case_gets_a_fresh_closure_clock(bureau, closed_event_case, settings):
+    settings.YUQING_REOPEN_ON_NEW_MENTION = "reopen"
+    case, event = closed_event_case
+    filed = case.clocks.get(clock="closure")
+    assert filed.stopped_at is not None
+    open_case_for_mention(later_report(event, bureau), level=Level.objects.get(code="III"))
+    clock = Case.objects.get(pk=case.pk).clocks.get(clock="closure")
+    assert clock.stopped_at is None and clock.due_at > timezone.now()
+    assert clock.started_at > filed.started_at
+
+
+@pytest.mark.django_db
+def test_a_low_level_copy_of_a_closed_story_still_reaches_its_case(bureau, closed_event_case):
+    from response.services.judgement import maybe_open_case
+
+    case, event = closed_event_case
+    quiet = MentionFactory(event=event, section=bureau["lawyers"], level="", flagged=False,
+                           title="转载：律所退费一事后续")
+    assert maybe_open_case(quiet.pk).pk == case.pk
+    assert case.mentions.filter(pk=quiet.pk).exists()
+    assert Notification.objects.filter(case=case, kind="reopen").exists()
