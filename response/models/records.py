@@ -95,6 +95,8 @@ class DigestDelivery(models.Model):
     error = models.TextField("错误", blank=True)
     message_id = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the current attempt claimed the row; a stale claim (worker died) may be taken over.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -146,11 +146,12 @@ def test_failed_send_is_recorded_then_retried(seeded, inbox):
 
 def test_fresh_claim_is_left_alone_stale_claim_is_taken_over(seeded, inbox):
     row = DigestDelivery.objects.create(week=WEEK.label, recipient="leader@bureau.example.com", scope="bureau",
-                                        attempts=1, message_id="<digest.1@bureau.example.com>")
+                                        attempts=1, message_id="<digest.1@bureau.example.com>",
+                                        claimed_at=timezone.now())
     assert digest.deliver_digest(WEEK.label, "leader@bureau.example.com", "bureau").status == "busy"
     assert inbox.messages == []
     # The worker holding the claim died: after the stale window another attempt sends, same Message-ID.
-    DigestDelivery.objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(minutes=31))
+    DigestDelivery.objects.filter(pk=row.pk).update(claimed_at=timezone.now() - timedelta(minutes=31))
     assert digest.deliver_digest(WEEK.label, "leader@bureau.example.com", "bureau").status == "sent"
     [(_, msg)] = inbox.messages
     assert msg["Message-ID"] == "<digest.1@bureau.example.com>"

@@ -130,19 +130,19 @@ def _claim(week: str, recipient: str, scope: str) -> DigestDelivery | None:
         with transaction.atomic():
             return DigestDelivery.objects.create(
                 week=week, recipient=recipient, scope=scope, status=DigestDelivery.Status.SENDING,
-                attempts=1, message_id=_message_id(week),
+                attempts=1, message_id=_message_id(week), claimed_at=timezone.now(),
             )
     except IntegrityError:
         pass
     row = DigestDelivery.objects.get(week=week, recipient=recipient, scope=scope)
     if row.status == DigestDelivery.Status.SENT:
         return None
-    # created_at doubles as "claimed at": each take-over moves it forward (see the report on a claimed_at field).
-    stale = row.status == DigestDelivery.Status.SENDING and row.created_at < timezone.now() - stale_after()
+    claimed = row.claimed_at or row.created_at
+    stale = row.status == DigestDelivery.Status.SENDING and claimed < timezone.now() - stale_after()
     if row.status == DigestDelivery.Status.SENDING and not stale:
         return None
     won = DigestDelivery.objects.filter(pk=row.pk, status=row.status, attempts=row.attempts).update(
-        status=DigestDelivery.Status.SENDING, attempts=F("attempts") + 1, created_at=timezone.now(), error="",
+        status=DigestDelivery.Status.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now(), error="",
     )
     if not won:
         return None
