@@ -181,22 +181,22 @@ class FastTfidfVectorizer(TfidfVectorizer):
     def transform(self, raw_documents: Iterable[str]) -> sparse.csr_matrix:
         analyze = self.build_analyzer()
         vocab = self.vocabulary_
-        indptr, indices, values = [0], [], []
+        # One flat list of (term, count) for the whole batch and one numpy pass at the end:
+        # numpy calls per document cost more than the counting when documents are sentences.
+        terms: list[str] = []
+        tfs: list[int] = []
+        sizes: list[int] = []
         for doc in raw_documents:
             counts = Counter(analyze(doc))
-            idx = np.fromiter(map(vocab.get, counts, repeat(-1)), dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-            keep = idx >= 0
-            indices.append(idx[keep])
-            values.append(tf[keep])
-            indptr.append(indptr[-1] + int(keep.sum()))
+            terms.extend(counts)
+            tfs.extend(counts.values())
+            sizes.append(len(counts))
+        idx = np.fromiter(map(vocab.get, terms, repeat(-1)), dtype=np.int64, count=len(terms))
+        tf = np.asarray(tfs, dtype=np.float64)
+        rows = np.repeat(np.arange(len(sizes)), sizes)
+        keep = idx >= 0
         x = sparse.csr_matrix(
-            (
-                np.concatenate(values) if values else np.zeros(0),
-                np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
-                np.asarray(indptr),
-            ),
-            shape=(len(indptr) - 1, len(vocab)),
+            (tf[keep], (rows[keep], idx[keep])), shape=(len(sizes), len(vocab))
         )
         x.sort_indices()
         if self.sublinear_tf:
@@ -336,14 +336,15 @@ class LinearTextModel:
 
 def _readable(name: str, from_chars: bool) -> bool:
     parts = name.split()
-    if not parts or (from_chars and len(name.strip()) < 2):
-        return False
+    if not parts or (from_chars and (len(name.strip()) < 2 or _NON_WORD_RE.search(name))):
+        return False  # character n-grams across punctuation ("故,") explain nothing
     return (
         all(not _PUNCT_RE.match(p) for p in parts)
-        and any(is_content_token(p) and not _TRIVIAL_RE.match(p) for p in parts)
+        and any(is_content_token(p) and _TRIVIAL_RE.sub("", p) for p in parts)
     )
 
 
 _PUNCT_RE = re.compile(r"^[\W_]+$")
 # Numbers, dates and their units say nothing about why a text was judged so ("5", "12月", "日").
-_TRIVIAL_RE = re.compile(r"^[\d.,%％\W]*[年月日号时分秒]?$")
+_TRIVIAL_RE = re.compile(r"[\d\W_年月日号时分秒]")
+_NON_WORD_RE = re.compile(r"[\W_]")

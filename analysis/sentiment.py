@@ -44,19 +44,26 @@ LEXICON_PATH = Path(__file__).resolve().parent / "data" / "sentiment_news_lexico
 # Texts up to this length are scored whole, as the model was trained (Weibo posts average 42
 # characters); longer ones sentence by sentence.
 SHORT_CHARS = 150
-# Long texts are read up to here: a 2 KB article whole, a 200 KB page by its first part, at a
-# cost well under jieba.lcut of the same text (docs/analysis.md, bench.run).
-MAX_CHARS = 2400
+# The model reads a long text up to here (title, lead and the first paragraphs carry the tone of
+# a news story); scoring costs grow with length, and this keeps a 2 KB article well under the
+# cost of jieba.lcut on it (docs/analysis.md, bench.run).
+MAX_CHARS = 1000
+# Beyond that, up to TAIL_CHARS, sentences are only scanned for news cues (an automaton pass,
+# ~20x cheaper than the model): a stabbing reported in the fifth paragraph still counts. A tail
+# sentence whose negative cues reach TAIL_STRONG counts as a strongly negative sentence.
+TAIL_CHARS = 20000
+TAIL_STRONG = 2.0
 # Sentences after the first are packed into chunks of about a Weibo post's length: the model
 # knows that size best, and fewer, longer units cost less to score than many short ones.
 CHUNK_CHARS = 100
 # A sentence is "strongly negative" from this probability on; the negative class of the
-# document is then raised to at least LIFT_BASE + the weight share of such sentences.
+# document is then raised to at least LIFT_BASE + the weight share of such sentences, so
+# one clearly reported harm makes the text negative for a public-opinion desk.
 STRONG_NEGATIVE = 0.7
-LIFT_BASE = 0.45
+LIFT_BASE = 0.5
 # At most this much log-odds from news cues per sentence and class, so cues tip calm reports
 # without overriding what the words around them say.
-CUE_CAP = 2.5
+CUE_CAP = 3.0
 
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
 
@@ -152,9 +159,11 @@ class SentimentModel(LinearTextModel):
             return []
         # Every unit (a short text, or one sentence of a long one) goes through one batched
         # transform; owner[i] is the text unit i belongs to, weight[i] its share of the vote.
-        units, owner, weight = [], [], []
-        for n, text in enumerate(texts):
-            text = (text or "")[:MAX_CHARS]
+        units, owner, weight, tails = [], [], [], []
+        for n, full in enumerate(texts):
+            full = full or ""
+            tails.append(self._tail(full[MAX_CHARS:TAIL_CHARS]) if len(full) > MAX_CHARS else None)
+            text = full[:MAX_CHARS]
             parts = sentence_chunks(text) if len(text) > SHORT_CHARS else [text]
             for j, part in enumerate(parts):
                 units.append(part)
@@ -172,8 +181,11 @@ class SentimentModel(LinearTextModel):
             rows = np.arange(bounds[n], bounds[n + 1])
             w = weight_arr[rows] / weight_arr[rows].sum()
             p = w @ probs[rows]
-            if neg is not None and len(rows) > 1:
-                strong = w[probs[rows, neg] >= STRONG_NEGATIVE].sum()
+            tail_len, tail_strong, tail_terms = tails[n] or (0, 0, [])
+            if neg is not None and (len(rows) > 1 or tail_strong):
+                # Shares of the whole text read: the model's units plus the cue-scanned tail.
+                read = weight_arr[rows].sum() + tail_len
+                strong = (weight_arr[rows][probs[rows, neg] >= STRONG_NEGATIVE].sum() + tail_strong) / read
                 if strong > 0 and p[neg] < LIFT_BASE + strong:
                     target = min(LIFT_BASE + strong, 0.95)
                     rest = 1.0 - p[neg]
@@ -183,9 +195,24 @@ class SentimentModel(LinearTextModel):
             scores = {label: round(float(p[j]), 4) for j, label in enumerate(self.labels)}
             for label in LABELS:  # a model trained without neutral still reports all three
                 scores.setdefault(label, 0.0)
-            terms = self._explain(x, rows, w, k, [cue_terms[i] for i in rows]) if explain else []
+            terms = (
+                self._explain(x, rows, w, k, [cue_terms[i] for i in rows], tail_terms, tail_len)
+                if explain
+                else []
+            )
             out.append(SentimentResult(self.labels[k], scores, terms))
         return out
+
+    def _tail(self, tail: str) -> tuple[int, int, list[str]]:
+        """(characters, characters in strongly negative sentences, their cues) of a tail."""
+        _, cues = news_cues()
+        strong, found = 0, []
+        for sentence in split_sentences(tail):
+            hits = [t for t in cue_hits(sentence) if cues[t][0] == "negative"]
+            if hits and min(sum(cues[t][1] for t in hits), CUE_CAP) >= TAIL_STRONG:
+                strong += len(sentence)
+                found.extend(hits)
+        return len(tail), strong, found
 
     def _apply_cues(self, probs: np.ndarray, cue_terms: list[list[str]]) -> np.ndarray:
         _, cues = news_cues()
@@ -205,7 +232,8 @@ class SentimentModel(LinearTextModel):
         return e / e.sum(axis=1, keepdims=True)
 
     def _explain(self, x: sparse.csr_matrix, rows: np.ndarray, w: np.ndarray, k: int,
-                 cue_terms: list[list[str]]) -> list[tuple[str, float]]:
+                 cue_terms: list[list[str]], tail_terms: list[str] = (),
+                 tail_len: int = 0) -> list[tuple[str, float]]:
         block = x[rows[0] : rows[-1] + 1]
         row = block if len(rows) == 1 else sparse.csr_matrix(w.reshape(1, -1)) @ block
         terms = dict(self.explain_row(row, k, top=8))
@@ -217,6 +245,11 @@ class SentimentModel(LinearTextModel):
                 # A cue pushes its own class up and, relative to it, the others down.
                 signed = cue_w if cue_label == label else -cue_w / 2
                 terms[term] = round(terms.get(term, 0.0) + signed * float(w[j]), 4)
+        if tail_terms and label == "negative":
+            # Cues from the unread tail that lifted the negative class, weighted by its share.
+            share = tail_len / (tail_len + MAX_CHARS)
+            for term in tail_terms:
+                terms[term] = round(terms.get(term, 0.0) + cues[term][1] * share, 4)
         ranked = sorted(terms.items(), key=lambda kv: -abs(kv[1]))
         return [(t, v) for t, v in ranked if v != 0.0][:8]
 

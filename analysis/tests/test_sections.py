@@ -71,3 +71,24 @@ def test_shipped_models_are_small():
     for d in (JUSTICE_MODEL_DIR, SENTIMENT_DIR, TEDDY_DIR):
         if d.exists():
             assert (d / "model.joblib").stat().st_size < 5 * 1024 * 1024
+
+
+def test_section_pipeline_weighs_the_title_apart():
+    # Citizen messages are title + body run together; the head block reads the first characters.
+    from analysis.sections import HEAD_CHARS, build_pipeline
+
+    features = build_pipeline(3000).named_steps["features"]
+    assert [name for name, _ in features.transformer_list] == ["words", "chars", "head"]
+    head = features.transformer_list[2][1]
+    grams = head.build_analyzer()("小区噪音扰民" + "正文" * 50)
+    assert "噪音" in grams and all(len(g) <= 3 for g in grams)
+    assert len(set(grams)) < 3 * HEAD_CHARS
+
+
+@pytest.mark.skipif(not TEDDY_DIR.exists(), reason="Teddy model not shipped")
+def test_teddy_model_explains_with_words_not_numbers():
+    model = load_section_model(TEDDY_DIR)
+    [pred] = model.predict(["2019年12月3日A市某小学强制学生购买教辅资料，家长负担很重"])
+    assert pred.label == "教育文体"
+    terms = [t for t, _ in pred.terms]
+    assert terms and not any(t.isdigit() or t in {"年", "月", "日"} for t in terms)

@@ -1,9 +1,22 @@
+import json
+import re
 import time
+from collections import Counter
+from pathlib import Path
 
 import pytest
+from sklearn.metrics import f1_score
 
 from analysis.sections import JUSTICE_MODEL_DIR
-from analysis.sentiment import LABELS, SentimentResult, canonical_label, load_sentiment_model
+from analysis.sentiment import (
+    LABELS,
+    MAX_CHARS,
+    SentimentResult,
+    canonical_label,
+    load_sentiment_model,
+    sentence_chunks,
+    split_sentences,
+)
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +81,90 @@ def test_label_aliases():
 def test_refuses_a_section_model():
     with pytest.raises(ValueError):
         load_sentiment_model(JUSTICE_MODEL_DIR)
+
+
+# ---------------------------------------------------------------- news register, long texts
+
+NEWS_EVAL = Path(__file__).resolve().parent / "fixtures" / "sentiment_news_eval.jsonl"
+
+
+def test_news_register_reports_of_harm_read_negative(model):
+    results = model.predict([
+        "龙海区一社区矫正对象脱管后持刀伤人致2人死亡，当地司法局被指监管不力",
+        "网传某司法所工作人员暴力执法殴打当事人 视频引发关注",
+    ])
+    assert [r.label for r in results] == ["negative", "negative"]
+    assert "持刀" in dict(results[0].terms) or "伤人" in dict(results[0].terms)
+    assert "暴力执法" in dict(results[1].terms)
+
+
+def test_news_eval_set_macro_f1(model):
+    # 72 hand-labelled news-style items, never trained on (docs/analysis.md: 0.565 before the
+    # news cues and sentence reading, 0.878 after).
+    rows = [json.loads(line) for line in NEWS_EVAL.read_text("utf-8").splitlines()]
+    assert Counter(r["label"] for r in rows) == {"negative": 24, "neutral": 24, "positive": 24}
+    predicted = [r.label for r in model.predict([r["text"] for r in rows], explain=False)]
+    assert f1_score([r["label"] for r in rows], predicted, average="macro") >= 0.8
+
+
+CALM_PARAGRAPH = (
+    "市司法局位于人民路东段，内设办公室、律师工作科、公证工作科等科室。"
+    "今年以来，全市共办理公证事项一万余件，受理行政复议案件三百余件。"
+    "各司法所按照年度计划开展普法宣传和人民调解工作，档案管理逐步规范。"
+)
+
+
+def test_harm_reported_late_in_a_long_article_still_counts(model):
+    # The incident sits beyond the characters the model reads; the cue scan of the tail finds it.
+    calm = CALM_PARAGRAPH * 12
+    assert len(calm) > MAX_CHARS
+    [plain] = model.predict([calm])
+    assert plain.label == "neutral"
+    [result] = model.predict([calm + "当晚，一名社区矫正对象持刀行凶，造成2人死亡。" + CALM_PARAGRAPH])
+    assert result.label == "negative"
+    assert {"行凶", "死亡"} & set(dict(result.terms))
+
+
+def test_one_violent_sentence_lifts_a_factual_article(model):
+    lead = "网传某区一名司法所工作人员暴力执法殴打当事人。"
+    [result] = model.predict([lead + CALM_PARAGRAPH * 2])
+    assert result.label == "negative"
+    assert result.scores["negative"] > 0.5
+
+
+def test_explanations_leave_out_numbers_and_dates(model):
+    [result] = model.predict(["2024年3月15日，某县发生一起交通事故，造成5人死亡12人受伤"])
+    assert result.label == "negative"
+    terms = [t for t, _ in result.terms]
+    assert terms and not any(re.fullmatch(r"[\d.]*[年月日]?", t) for t in terms)
+
+
+def test_sentences_and_chunks():
+    text = "标题一句。第二句话很短！第三句？\n第四句"
+    assert split_sentences(text) == ["标题一句。", "第二句话很短！", "第三句？", "第四句"]
+    long = "开头。" + "这是一句大约二十个字的普通陈述句子内容。" * 12
+    chunks = sentence_chunks(long)
+    assert chunks[0] == "开头。" and "".join(chunks) == long
+    assert all(len(c) >= 100 for c in chunks[1:-1])
+
+
+def test_a_2kb_article_costs_less_than_jieba(model):
+    import jieba
+
+    article = (CALM_PARAGRAPH * 20)[:2000]
+    articles = [article[i:] + article[:i] for i in range(0, 200, 10)]
+    jieba.lcut("预热")
+    model.predict(articles[:2])
+
+    def best(fn) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    ours = best(lambda: model.predict(articles))
+    theirs = best(lambda: [jieba.lcut(a) for a in articles])
+    # Measured ~0.5x of jieba.lcut's time; the bar leaves room for a loaded machine.
+    assert ours < theirs
