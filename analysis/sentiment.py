@@ -234,7 +234,7 @@ class SentimentModel(LinearTextModel):
         return e / e.sum(axis=1, keepdims=True)
 
     def _explain(self, x: sparse.csr_matrix, rows: np.ndarray, w: np.ndarray, k: int,
-                 cue_terms: list[list[str]], tail_terms: list[str] = (),
+                 cue_terms: list[list[str]], tail_terms: Sequence[str] = (),
                  tail_len: int = 0) -> list[tuple[str, float]]:
         block = x[rows[0] : rows[-1] + 1]
         row = block if len(rows) == 1 else sparse.csr_matrix(w.reshape(1, -1)) @ block
