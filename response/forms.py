@@ -6,7 +6,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from response.models import LEVEL_CHOICES, Case, Level, Section, Sentiment, Source
+from response.models import LEVEL_CHOICES, Case, Clock, Extension, Level, Section, Sentiment, Source
 
 DISMISS_REASONS = ["与本单位无关", "重复信息", "广告或垃圾信息", "已处置的旧闻", "正面或中性报道，无需处置"]
 RESPONSE_CHANNELS = ["官方网站", "微信公众号", "官方微博", "新闻发布会", "媒体采访", "留言板回复", "电话回复"]
@@ -109,3 +109,23 @@ class ResponseForm(forms.Form):
 
 class CloseForm(forms.Form):
     summary = forms.CharField(label="办结摘要", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExtensionRequestForm(forms.Form):
+    """延期申请: which running clock, how long, why. Units follow `services.extensions`."""
+
+    clock = forms.ChoiceField(label="时限", choices=Clock.choices)
+    amount = forms.IntegerField(label="延期时长", min_value=1, max_value=720)
+    unit = forms.ChoiceField(label="单位", choices=Extension.Unit.choices, initial=Extension.Unit.WORKING_DAYS)
+    reason = forms.CharField(label="延期理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExtensionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label="审批", choices=[("approve", "批准"), ("reject", "驳回")])
+    note = forms.CharField(label="审批意见", max_length=300, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            raise forms.ValidationError("驳回须填写意见")
+        return data

@@ -22,5 +22,7 @@ urlpatterns = [
     path("cases/<int:pk>/close/", views.close, name="case_close"),
     path("cases/<int:pk>/reassign/", views.reassign, name="case_reassign"),
     path("cases/<int:pk>/level/", views.set_level, name="case_level"),
+    path("cases/<int:pk>/extension/", views.request_extension, name="case_extension"),
+    path("cases/<int:pk>/extensions/<int:ext_pk>/decide/", views.decide_extension, name="case_extension_decide"),
     path("dashboard/", views.dashboard_view, name="dashboard"),
 ]

@@ -13,7 +13,12 @@ from django.utils import timezone
 
 from response import models as m
 from response.tests.factories import CaseFactory, SourceFactory
-from response.tests.test_views_support import event_with_copies, flagged_mention, people
+from response.tests.test_views_support import (  # noqa: F401 (autouse)
+    event_with_copies,
+    flagged_mention,
+    fresh_dashboard_cache,
+    people,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from response import models as m
 from response.tests.factories import CaseFactory, SourceFactory
-from response.tests.test_views_support import flagged_mention, people
+from response.tests.test_views_support import flagged_mention, fresh_dashboard_cache, people  # noqa: F401 (autouse)
 
 SCRIPT = '<script>alert("xss-title")</script>'
 IMG = '<img src=x onerror=alert(1)>'
@@ -52,7 +52,7 @@ def hostile(bureau, users):
 def assert_inert(html: str) -> None:
     assert "<script>alert" not in html
     assert "<img src=x" not in html and "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")
-    assert not re.search(r"""href\s*=\s*["']?\s*javascript:""", html, re.I)
+    assert not re.search(r"""href\s*=\s*["']?\s*javascript:""", html, re.IGNORECASE)
     assert "&lt;script&gt;" in html or "&lt;img" in html  # the payload is shown, as text
 
 
@@ -88,7 +88,8 @@ def post_endpoints(mention_pk: int, case_pk: int) -> list[str]:
     return [reverse(name, args=[mention_pk]) for name in
             ("mention_confirm", "mention_dismiss", "mention_correct", "mention_merge")] + [
         reverse(name, args=[case_pk]) for name in
-        ("case_consultation", "case_response", "case_close", "case_reassign", "case_level")] + [reverse("logout")]
+        ("case_consultation", "case_response", "case_close", "case_reassign", "case_level", "case_extension")] + [
+        reverse("logout")]
 
 
 def test_every_form_is_refused_without_csrf_token(users, hostile):
@@ -106,7 +107,7 @@ def test_every_post_form_carries_a_csrf_token(client, users, hostile):
     for url in (reverse("queue"), reverse("mention", args=[hostile["mention"].pk]),
                 reverse("case", args=[hostile["case"].pk])):
         html = client.get(url).content.decode()
-        forms = re.findall(r'<form method="post".*?</form>', html, re.S)
+        forms = re.findall(r'<form method="post".*?</form>', html, re.DOTALL)
         assert forms and all("csrfmiddlewaretoken" in f for f in forms), url
 
 
@@ -128,7 +129,7 @@ def test_anonymous_is_sent_to_login_everywhere(client, hostile):
 def test_section_staff_cannot_work_the_queue(client, users, hostile):
     client.force_login(users["lawyer_staff"])
     mention = hostile["mention"].pk
-    for url in (reverse("queue"), reverse("queue_new"), reverse("mention", args=[mention]), reverse("dashboard")):
+    for url in (reverse("queue"), reverse("queue_new"), reverse("dashboard")):
         assert client.get(url).status_code == 403, url
     for url in post_endpoints(mention, hostile["case"].pk)[:4]:
         assert client.post(url, {"reason": "x", "level": "I", "section": "lawyers"}).status_code == 403, url
@@ -141,7 +142,7 @@ def test_other_sections_cases_do_not_exist_for_section_staff(client, users, host
     assert client.get(reverse("case", args=[case.pk])).status_code == 404
     assert client.get(reverse("mention_snapshot", args=[hostile["mention"].pk])).status_code == 403
     assert case.number not in client.get(reverse("cases")).content.decode()
-    for url in post_endpoints(hostile["mention"].pk, case.pk)[4:9]:
+    for url in post_endpoints(hostile["mention"].pk, case.pk)[4:10]:
         assert client.post(url, {"summary": "办结", "text": "回应", "channel": "网站"}).status_code == 404, url
     case.refresh_from_db()
     assert case.state == m.Case.State.HANDLING and case.responses.count() == 1
@@ -177,3 +178,29 @@ def test_open_redirect_is_refused(client, users, hostile):
     response = client.post(reverse("mention_dismiss", args=[hostile["mention"].pk]),
                            {"reason": "重复信息", "next": "https://evil.example.com/"})
     assert response["Location"] == reverse("queue")
+
+
+# ---- items linked to cases: read-only for the sections that own them -----------------------
+
+def test_section_staff_read_items_of_their_own_cases_without_actions(client, users, hostile):
+    client.force_login(users["lawyer_staff"])
+    response = client.get(reverse("mention", args=[hostile["mention"].pk]))
+    html = response.content.decode()
+    assert response.status_code == 200 and "（只读）" in html and hostile["case"].number in html
+    assert_inert(html)
+    for action in ("mention_confirm", "mention_dismiss", "mention_correct", "mention_merge"):
+        assert reverse(action, args=[hostile["mention"].pk]) not in html, action
+    assert "确认立案" not in html and 'id="confirm-dialog"' not in html and "同一事件的其他转载" not in html
+    case_page = client.get(reverse("case", args=[hostile["case"].pk])).content.decode()
+    assert f'href="{reverse("mention", args=[hostile["mention"].pk])}"' in case_page
+
+
+def test_section_staff_get_404_for_items_outside_their_cases(client, users, hostile, bureau):
+    copy = m.Mention.objects.exclude(pk=hostile["mention"].pk).get()  # same event, in no case
+    client.force_login(users["lawyer_staff"])
+    assert client.get(reverse("mention", args=[copy.pk])).status_code == 404
+    assert client.get(reverse("mention", args=[999_999])).status_code == 404
+    client.force_login(users["notary_staff"])  # another section's case
+    assert client.get(reverse("mention", args=[hostile["mention"].pk])).status_code == 404
+    hostile["case"].co_sections.add(bureau["notary"])  # co-owners read it too
+    assert client.get(reverse("mention", args=[hostile["mention"].pk])).status_code == 200

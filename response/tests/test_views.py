@@ -11,8 +11,13 @@ from django.utils import timezone
 from response import models as m
 from response.services import highlight
 from response.tests.factories import CaseFactory, MentionFactory, SourceFactory
-from response.tests.test_views_support import (
-    LAWYER_TITLE, event_with_copies, flagged_mention, keyword_hits, people,
+from response.tests.test_views_support import (  # noqa: F401 (fresh_dashboard_cache is autouse)
+    LAWYER_TITLE,
+    event_with_copies,
+    flagged_mention,
+    fresh_dashboard_cache,
+    keyword_hits,
+    people,
 )
 
 
@@ -306,3 +311,187 @@ def test_body_keeps_its_line_breaks(client, users, bureau):
     mention = flagged_mention(bureau)
     html = login(client, users["duty"]).get(reverse("mention", args=[mention.pk])).content.decode()
     assert "错过举证期限。<br>她已向市司法局投诉" in html
+
+
+# ---- extensions (延期) ------------------------------------------------------------------------
+
+def _running_clock(case: m.Case) -> m.CaseClock:
+    return case.clocks.filter(stopped_at__isnull=True).order_by("due_at").first()
+
+
+def test_extension_request_then_office_approval_moves_the_due_time(client, users, bureau):
+    case = _confirmed_case(client, users, bureau)
+    clock = _running_clock(case)
+    old_due = clock.due_at
+    login(client, users["lawyer_staff"])
+    page = client.get(reverse("case", args=[case.pk])).content.decode()
+    assert "申请延期" in page and 'id="extension-form"' in page
+    client.post(reverse("case_extension", args=[case.pk]), {
+        "clock": clock.clock, "amount": "5", "unit": "hours", "reason": "需等待律师协会调查结论，当事人下周方可约谈"})
+    ext = m.Extension.objects.get()
+    assert ext.state == m.Extension.State.REQUESTED and ext.requested_by == users["lawyer_staff"]
+    waiting = client.get(reverse("case", args=[case.pk])).content.decode()
+    assert "等待办公室或分管领导审批" in waiting and "批准延期" not in waiting
+    # The section cannot approve its own request.
+    denied = client.post(reverse("case_extension_decide", args=[case.pk, ext.pk]), {"decision": "approve"})
+    assert denied.status_code == 403
+    clock.refresh_from_db()
+    assert clock.due_at == old_due
+    client.logout()
+
+    login(client, users["office"])
+    board = client.get(reverse("cases")).content.decode()
+    assert "1 条延期申请待您审批" in board and "延期待批 1" in board
+    page = client.get(reverse("case", args=[case.pk])).content.decode()
+    assert "待审批的延期申请（1）" in page and "需等待律师协会调查结论" in page and "批准延期" in page
+    done = client.post(reverse("case_extension_decide", args=[case.pk, ext.pk]),
+                       {"decision": "approve", "note": "同意延期"}, follow=True)
+    clock.refresh_from_db()
+    ext.refresh_from_db()
+    assert clock.due_at == old_due + timedelta(hours=5)
+    assert ext.state == m.Extension.State.APPROVED and ext.old_due_at == old_due and ext.decided_by == users["office"]
+    new_local = timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")
+    html = done.content.decode()
+    assert f"新的到期时间为 {new_local}" in html and "批准延期" in html and "延期记录" in html
+    assert timezone.localtime(clock.due_at).strftime("%m-%d %H:%M") in html
+    actions = list(m.AuditEntry.objects.filter(case=case, action__startswith="extension").order_by("id")
+                   .values_list("action", "actor_id"))
+    assert actions == [("extension_request", users["lawyer_staff"].pk), ("extension_approve", users["office"].pk)]
+    # Already decided: a second approval changes nothing.
+    client.post(reverse("case_extension_decide", args=[case.pk, ext.pk]), {"decision": "approve"})
+    clock.refresh_from_db()
+    assert clock.due_at == old_due + timedelta(hours=5)
+    assert "0 条延期申请" not in client.get(reverse("cases")).content.decode()
+
+
+def test_extension_rejection_needs_a_note_and_keeps_the_due_time(client, users, bureau):
+    case = _confirmed_case(client, users, bureau)
+    clock = _running_clock(case)
+    old_due = clock.due_at
+    login(client, users["lawyer_staff"]).post(reverse("case_extension", args=[case.pk]), {
+        "clock": clock.clock, "amount": "2", "unit": "working_days", "reason": "节前无法联系当事人"})
+    ext = m.Extension.objects.get()
+    login(client, users["leader"])
+    client.post(reverse("case_extension_decide", args=[case.pk, ext.pk]), {"decision": "reject", "note": ""})
+    ext.refresh_from_db()
+    assert ext.state == m.Extension.State.REQUESTED
+    client.post(reverse("case_extension_decide", args=[case.pk, ext.pk]), {"decision": "reject", "note": "可电话联系"})
+    ext.refresh_from_db()
+    clock.refresh_from_db()
+    assert ext.state == m.Extension.State.REJECTED and clock.due_at == old_due
+
+
+def test_extension_request_needs_reason_and_a_running_clock(client, users, bureau):
+    case = _confirmed_case(client, users, bureau)
+    clock = _running_clock(case)
+    login(client, users["lawyer_staff"])
+    empty = client.post(reverse("case_extension", args=[case.pk]),
+                        {"clock": clock.clock, "amount": "1", "unit": "hours", "reason": ""}, follow=True)
+    assert "延期理由" in empty.content.decode() and not m.Extension.objects.exists()
+    m.CaseClock.objects.filter(pk=clock.pk).update(stopped_at=timezone.now())
+    stopped = client.post(reverse("case_extension", args=[case.pk]),
+                          {"clock": clock.clock, "amount": "1", "unit": "hours", "reason": "理由"}, follow=True)
+    assert "已完成，无需延期" in stopped.content.decode() and not m.Extension.objects.exists()
+
+
+def test_other_sections_cannot_see_or_touch_extensions(client, users, bureau):
+    case = _confirmed_case(client, users, bureau)
+    clock = _running_clock(case)
+    ext = m.Extension.objects.create(clock=clock, reason="等待调查结论", amount=3, unit="hours")
+    login(client, users["notary_staff"])
+    assert client.post(reverse("case_extension", args=[case.pk]), {
+        "clock": clock.clock, "amount": "1", "unit": "hours", "reason": "越权申请"}).status_code == 404
+    assert client.post(reverse("case_extension_decide", args=[case.pk, ext.pk]),
+                       {"decision": "approve"}).status_code == 404
+    assert "延期申请" not in client.get(reverse("cases")).content.decode()
+    other = CaseFactory(section=bureau["notary"])
+    login(client, users["office"])  # an extension addressed through someone else's case id
+    assert client.post(reverse("case_extension_decide", args=[other.pk, ext.pk]),
+                       {"decision": "approve"}).status_code == 404
+    assert m.Extension.objects.get().state == m.Extension.State.REQUESTED
+
+
+def test_extension_decision_is_refused_without_csrf_token(users, bureau, client):
+    from django.test import Client
+
+    case = _confirmed_case(client, users, bureau)
+    ext = m.Extension.objects.create(clock=_running_clock(case), reason="等待调查结论", amount=3, unit="hours")
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(users["office"])
+    assert strict.post(reverse("case_extension_decide", args=[case.pk, ext.pk]),
+                       {"decision": "approve"}).status_code == 403
+    strict.force_login(users["lawyer_staff"])
+    assert strict.post(reverse("case_extension", args=[case.pk]), {
+        "clock": ext.clock.clock, "amount": "1", "unit": "hours", "reason": "理由"}).status_code == 403
+    assert m.Extension.objects.get().state == m.Extension.State.REQUESTED and m.Extension.objects.count() == 1
+
+
+# ---- dashboard cache ---------------------------------------------------------------------------
+
+def test_dashboard_figures_are_cached_for_a_minute(client, users, bureau, django_assert_max_num_queries):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from response.services import dashboard
+
+    flagged_mention(bureau)
+    login(client, users["leader"])
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(reverse("dashboard")).status_code == 200
+    assert cache.get(dashboard.cache_key(dashboard.BUREAU_SCOPE)) is not None
+    with django_assert_max_num_queries(8):  # session, user and role look-ups only: no figure is recomputed
+        again = client.get(reverse("dashboard")).content.decode()
+    assert len(first.captured_queries) >= 15 and "律师工作科" in again
+    # Within the minute a new blind source is not yet counted; once the entry goes it is.
+    SourceFactory(slug="wx-late", name="迟到的公众号", blind_reason="触发验证码，无法采集", blind_since=timezone.now())
+    assert "迟到的公众号" not in client.get(reverse("dashboard")).content.decode()
+    dashboard.forget_cached()
+    assert "迟到的公众号" in client.get(reverse("dashboard")).content.decode()
+
+
+# ---- new-item polling -------------------------------------------------------------------------
+
+def _poll(client, page_or_headers, **extra):
+    params = {"since": page_or_headers["since"], "analysed": page_or_headers["analysed"], **extra}
+    response = client.get(reverse("queue_new"), params)
+    return response, {"since": response["X-Since"], "analysed": response["X-Analysed-Since"]}
+
+
+def test_poll_finds_items_stored_before_the_page_but_flagged_after_it(client, users, bureau):
+    judged_before = flagged_mention(bureau, title="早已研判的律师投诉", analysed_at=timezone.now() - timedelta(minutes=1))
+    late = flagged_mention(bureau, title="律师事务所收费争议 入库后才完成研判", flagged=False, analysed_at=None,
+                           urgency=0, level="")
+    page = login(client, users["duty"]).get(reverse("queue"))
+    assert f'data-id="{late.pk}"' not in page.content.decode()
+    cursors = {"since": page.context["since"], "analysed": page.context["analysed_since"]}
+    assert cursors["since"] >= late.pk and f'data-analysed="{cursors["analysed"]}"' in page.content.decode()
+    response, cursors = _poll(client, cursors)
+    assert response["X-New-Count"] == "0"
+    # The judgement runs after the page loaded: the row was stored long ago, its id is below `since`.
+    m.Mention.objects.filter(pk=late.pk).update(flagged=True, analysed_at=timezone.now(), urgency=88, level="I")
+    response, cursors = _poll(client, cursors)
+    html = response.content.decode()
+    assert response["X-New-Count"] == "1" and f'data-id="{late.pk}"' in html
+    assert f'data-id="{judged_before.pk}"' not in html and response["X-Reload"] == "0"
+    again, _ = _poll(client, cursors)
+    assert again["X-New-Count"] == "0"  # the cursor moved past it
+    filtered, _ = _poll(client, {"since": page.context["since"], "analysed": page.context["analysed_since"]},
+                        level="IV")
+    assert filtered["X-New-Count"] == "0"  # the page's filters still apply
+
+
+def test_poll_asks_for_a_reload_rather_than_dropping_rows(client, users, bureau):
+    from response.views.queue import POLL_LIMIT
+
+    page = login(client, users["duty"]).get(reverse("queue"))
+    source = SourceFactory(slug="mnrb", name="闽南日报")
+    now = timezone.now()
+    m.Mention.objects.bulk_create([
+        m.Mention(source=source, url=f"http://127.0.0.1:9/p{i}", url_hash=f"p{i}", title=f"律师投诉第{i}号",
+                  fetched_at=now, analysed_at=now, urgency=50, flagged=True) for i in range(POLL_LIMIT + 1)
+    ])
+    cursors = {"since": page.context["since"], "analysed": page.context["analysed_since"]}
+    response, after = _poll(client, cursors)
+    assert response["X-Reload"] == "1" and response["X-New-Count"] == "0"
+    assert after == {"since": str(cursors["since"]), "analysed": str(cursors["analysed"])}

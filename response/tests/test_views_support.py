@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from response import models as m
@@ -11,6 +12,17 @@ from response import roles
 from response.tests.factories import MentionFactory, SourceFactory, UserFactory
 
 PASSWORD = "pass-1234"
+
+
+@pytest.fixture(autouse=True)
+def fresh_dashboard_cache():
+    """The dashboard figures are cached for a minute: each test starts (and leaves) without them.
+    Import this into a test module to make it autouse there; only our own key is deleted."""
+    from response.services import dashboard
+
+    dashboard.forget_cached()
+    yield
+    dashboard.forget_cached()
 
 
 def keyword_hits(title: str, text: str, plan: str, *terms: str) -> list[dict]:

@@ -1,8 +1,8 @@
 """Who may see and do what in the web UI: every view goes through these helpers."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -54,6 +54,21 @@ def can_handle(user, case: Case) -> bool:
 def require_handle(user, case: Case) -> None:
     if not can_handle(user, case):
         raise PermissionDenied("您无权处置本案件")
+
+
+def can_decide_extensions(user) -> bool:
+    """Approving or rejecting 延期: the office, leaders and admins (services.permissions decides)."""
+    return user.is_authenticated and bool(roles.roles_of(user) & permissions.DECIDES_EXTENSIONS)
+
+
+def require_decide_extensions(user) -> None:
+    if not can_decide_extensions(user):
+        raise PermissionDenied("仅办公室或分管领导可审批延期")
+
+
+def can_read_mention(user, mention_cases) -> bool:
+    """Reviewers read every item; section staff only items linked to cases they can see."""
+    return roles.can_review(user) or roles.visible_cases(user, mention_cases).exists()
 
 
 def require_direct(user) -> None:

@@ -12,12 +12,24 @@ from django.views.decorators.http import require_POST
 
 from response import roles
 from response.forms import (
-    RESPONSE_CHANNELS, CloseForm, ConsultationForm, LevelForm, ReassignForm, ResponseForm,
+    RESPONSE_CHANNELS,
+    CloseForm,
+    ConsultationForm,
+    ExtensionRequestForm,
+    LevelForm,
+    ReassignForm,
+    ResponseForm,
 )
-from response.models import AuditEntry, Case, Level, Section
+from response.models import AuditEntry, Case, Extension, Level, Section
 from response.services import casework
 from response.services.casework import CaseError
-from response.views.access import can_handle, require_direct, require_handle, visible_case_or_404
+from response.views.access import (
+    can_decide_extensions,
+    can_handle,
+    require_direct,
+    require_handle,
+    visible_case_or_404,
+)
 
 BOARD_STATES = (Case.State.TRIAGE, Case.State.HANDLING, Case.State.RESPONDED)
 FINISHED_STATES = (Case.State.CLOSED, Case.State.DISMISSED)
@@ -34,7 +46,9 @@ def case_board(request: HttpRequest) -> HttpResponse:
         visible = visible.filter(section__code=code)
     cases = (
         visible.select_related("section", "level")
-        .annotate(next_due=Min("clocks__due_at", filter=Q(clocks__stopped_at__isnull=True)))
+        .annotate(next_due=Min("clocks__due_at", filter=Q(clocks__stopped_at__isnull=True)),
+                  pending_extensions=Count("clocks__extensions", distinct=True,
+                                           filter=Q(clocks__extensions__state=Extension.State.REQUESTED)))
     )
     show_finished = request.GET.get("finished") == "1"
     columns = []
@@ -45,7 +59,12 @@ def case_board(request: HttpRequest) -> HttpResponse:
     finished = list(cases.filter(state__in=FINISHED_STATES).order_by("-closed_at", "-opened_at")[:50]) \
         if show_finished else []
     counts = _open_counts(visible)
+    # Requests waiting for a decision, across every case the user sees (not only the section filter).
+    pending_extensions = Extension.objects.filter(
+        state=Extension.State.REQUESTED, clock__case__in=roles.visible_cases(request.user, Case.objects.all())
+    ).count()
     return render(request, "response/cases.html", {
+        "pending_extensions": pending_extensions, "decides_extensions": can_decide_extensions(request.user),
         "columns": columns, "finished": finished, "show_finished": show_finished,
         "sections": sections, "current_section": code, "counts": counts, "now": timezone.now(),
     })
@@ -71,9 +90,22 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     handle = can_handle(request.user, case)
     direct = roles.can_review(request.user)
     open_case = case.state not in FINISHED_STATES
+    clocks = list(case.clocks.order_by("due_at"))
+    running = [k for k in clocks if k.stopped_at is None]
+    extensions = list(Extension.objects.filter(clock__case=case)
+                      .select_related("clock", "requested_by", "decided_by").order_by("-requested_at", "-id"))
+    pending_on = {e.clock_id for e in extensions if e.state == Extension.State.REQUESTED}
+    extension_form = ExtensionRequestForm(initial={"unit": Extension.Unit.WORKING_DAYS, "amount": 1})
+    extension_form.fields["clock"].choices = [(k.clock, k.get_clock_display()) for k in running
+                                              if k.pk not in pending_on]
     return render(request, "response/case.html", {
         "case": case,
-        "clocks": case.clocks.order_by("due_at"),
+        "clocks": clocks,
+        "extensions": extensions,
+        "pending_extensions": [e for e in extensions if e.state == Extension.State.REQUESTED],
+        "extension_form": extension_form,
+        "can_request_extension": handle and open_case and bool(extension_form.fields["clock"].choices),
+        "can_decide_extensions": can_decide_extensions(request.user),
         "mentions": case.mentions.select_related("source").defer("raw_gz").order_by("fetched_at")[:100],
         "mention_count": case.mentions.count(),
         "consultations": case.consultations.prefetch_related("sections").select_related("recorded_by"),

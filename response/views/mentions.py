@@ -28,21 +28,28 @@ def _mention(pk: int) -> Mention:
     return get_object_or_404(Mention.objects.select_related("source", "section", "event", "reviewed_by"), pk=pk)
 
 
-@review_required
+@login_required
 def mention_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reviewers see every item with its actions. Everyone else reads, without actions, only items
+    linked to cases they can see (anything else is a 404, like someone else's case)."""
+    reviewer = roles.can_review(request.user)
+    if not reviewer:
+        # Leaders see every case, so every item in a case; section staff only their sections'.
+        get_object_or_404(Mention.objects.filter(cases__in=roles.visible_cases(request.user, Case.objects.all()))
+                          .values("pk").distinct(), pk=pk)
     m = _mention(pk)
     copies = (
         m.event.mentions.exclude(pk=pk).select_related("source").defer("raw_gz", "text").order_by("fetched_at")[:200]
-        if m.event_id else []
+        if m.event_id and reviewer else []
     )
     title_html, text_html = highlight_parts(m.title, m.text, m.keywords)
-    cases = list(m.cases.select_related("section", "level"))
+    cases = list(roles.visible_cases(request.user, m.cases.select_related("section", "level")))
     siblings = _pending_siblings(m).count() if m.event_id else 0
     context = {
         "m": m, "copies": copies, "title_html": title_html, "text_html": text_html, "cases": cases,
         "levels": Level.objects.all(), "sections": Section.objects.all(), "dismiss_reasons": DISMISS_REASONS,
         "siblings": siblings, "has_snapshot": bool(m.raw_gz),
-        "terms": _terms(m.keywords),
+        "terms": _terms(m.keywords), "can_review": reviewer,
     }
     return render(request, "response/mention.html", context)
 

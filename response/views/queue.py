@@ -2,19 +2,22 @@
 
 Paging is keyset ("seek") pagination on (urgency, fetched_at, id) — the queue index — so page 500
 costs the same as page 1 and no COUNT(*) runs over millions of rows. New items are fetched by a
-small polling endpoint (ids above the newest one the page has seen).
+small polling endpoint with two cursors: ids above the newest one the page has seen (rows stored
+since), and `analysed_at` after the page was loaded (rows stored earlier but judged — and so
+flagged — only since; judgement sets `flagged` and `analysed_at` in the same save).
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.db import connection
 from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from response.forms import DISMISS_REASONS, QueueFilterForm
 from response.models import Level, Mention, Section
@@ -22,6 +25,18 @@ from response.services.dashboard import pending_count
 from response.views.access import review_required
 
 PAGE_SIZE = 50
+POLL_LIMIT = 50
+
+
+def _micros(when: datetime) -> int:
+    return int(when.timestamp() * 1_000_000)
+
+
+def _from_micros(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(value or "") / 1_000_000, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -31,20 +46,19 @@ class Cursor:
     id: int
 
     def encode(self) -> str:
-        micros = int(self.fetched_at.timestamp() * 1_000_000)
-        return f"{self.urgency}.{micros}.{self.id}"
+        return f"{self.urgency}.{_micros(self.fetched_at)}.{self.id}"
 
     @classmethod
-    def decode(cls, value: str) -> "Cursor | None":
+    def decode(cls, value: str) -> Cursor | None:
         try:
             urgency, micros, pk = (int(x) for x in value.split("."))
         except (ValueError, AttributeError):
             return None
-        when = datetime.fromtimestamp(micros / 1_000_000, tz=dt_timezone.utc)
+        when = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
         return cls(urgency, when, pk)
 
     @classmethod
-    def of(cls, m: Mention) -> "Cursor":
+    def of(cls, m: Mention) -> Cursor:
         return cls(m.urgency, m.fetched_at, m.pk)
 
 
@@ -114,6 +128,8 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 
 @review_required
 def queue(request: HttpRequest) -> HttpResponse:
+    # Taken before the rows are read: anything judged after this instant is the poll's business.
+    loaded_at = timezone.now()
     form = QueueFilterForm(request.GET or None)
     qs = _with_related(apply_filters(pending_queue(), form))
     after = Cursor.decode(request.GET.get("after", ""))
@@ -128,24 +144,50 @@ def queue(request: HttpRequest) -> HttpResponse:
         "prev_url": f"?{base}&before={Cursor.of(rows[0]).encode()}" if rows and has_prev else "",
         "first_url": f"?{base}" if has_prev else "",
         "poll_url": f"{reverse('queue_new')}?{base}", "since": newest,
+        "analysed_since": _micros(loaded_at),
         "levels": Level.objects.all(), "sections": Section.objects.all(),
         "dismiss_reasons": DISMISS_REASONS, "filtered": bool(base),
     }
     return render(request, "response/queue.html", context)
 
 
+def new_rows(qs: QuerySet[Mention], since_id: int, analysed_after: datetime | None) -> QuerySet[Mention]:
+    """Pending rows stored after `since_id` or judged after `analysed_after`.
+
+    `qs` is the pending queue (flagged, review=pending), so the database walks the `queue_idx`
+    prefix — the few thousand unreviewed flagged rows, not the millions of mentions — and tests
+    both cursors on those; no scan of `analysed_at` over the whole table is needed.
+    """
+    newer = Q(id__gt=since_id)
+    if analysed_after is not None:
+        newer |= Q(analysed_at__gt=analysed_after)
+    return qs.filter(newer)
+
+
 @review_required
 def queue_new(request: HttpRequest) -> HttpResponse:
-    """Rows newer than `since` (an id) matching the same filters, as an HTML fragment."""
+    """Rows new to the page (see `new_rows`) matching the same filters, as an HTML fragment.
+
+    Headers carry the advanced cursors (X-Since: id, X-Analysed-Since: microseconds). When more
+    than POLL_LIMIT rows arrived the cursors are not advanced and X-Reload asks for a full reload,
+    so no row can fall between two polls.
+    """
     try:
         since = int(request.GET.get("since", "0"))
     except ValueError:
         since = 0
+    analysed_after = _from_micros(request.GET.get("analysed"))
     form = QueueFilterForm(request.GET or None)
-    qs = _with_related(apply_filters(pending_queue(), form)).filter(id__gt=since)
-    rows = list(qs.order_by("-urgency", "-fetched_at", "-id")[:PAGE_SIZE])
+    qs = new_rows(_with_related(apply_filters(pending_queue(), form)), since, analysed_after)
+    rows = list(qs.order_by("-urgency", "-fetched_at", "-id")[: POLL_LIMIT + 1])
+    overflow = len(rows) > POLL_LIMIT
+    if overflow:
+        rows = []
     response = render(request, "response/_queue_rows.html", {"rows": rows, "new": True})
     response["X-New-Count"] = str(len(rows))
     response["X-Since"] = str(max([since, *(m.pk for m in rows)]))
+    judged = [m.analysed_at for m in rows if m.analysed_at] + ([analysed_after] if analysed_after else [])
+    response["X-Analysed-Since"] = str(_micros(max(judged))) if judged else request.GET.get("analysed", "")
+    response["X-Reload"] = "1" if overflow else "0"
     response["Cache-Control"] = "no-store"
     return response

@@ -102,11 +102,19 @@
   var table = document.getElementById('queue');
   function poll() {
     if (!table || document.hidden) return Promise.resolve(0);
-    var url = table.dataset.poll + (table.dataset.poll.indexOf('?') < 0 ? '?' : '&') + 'since=' + table.dataset.since;
+    var url = table.dataset.poll + (table.dataset.poll.indexOf('?') < 0 ? '?' : '&') + 'since=' + table.dataset.since +
+      '&analysed=' + encodeURIComponent(table.dataset.analysed || '');
     return fetch(url, { credentials: 'same-origin', headers: { 'X-Requested-With': 'fetch' } }).then(function (resp) {
       if (!resp.ok || resp.redirected) return 0;
       var n = parseInt(resp.headers.get('X-New-Count') || '0', 10);
       table.dataset.since = resp.headers.get('X-Since') || table.dataset.since;
+      table.dataset.analysed = resp.headers.get('X-Analysed-Since') || table.dataset.analysed;
+      if (resp.headers.get('X-Reload') === '1') {
+        var many = document.getElementById('new-items');
+        many.textContent = '新到待研判条目超过 50 条，请刷新页面查看。';
+        many.hidden = false;
+        return 0;
+      }
       return resp.text().then(function (html) {
         if (!n) return 0;
         var tpl = document.createElement('template');
