@@ -1,0 +1,67 @@
+"""The production path as files: compose services, scaling, the image, settings from the environment.
+
+No Docker engine runs here, so these check what can be checked without one.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
+def test_compose_runs_web_worker_beat_redis_postgres_with_health_checks():
+    services = compose()["services"]
+    assert {"web", "worker", "beat", "redis", "postgres"} <= set(services)
+    for name in ("web", "worker", "redis", "postgres"):
+        assert "healthcheck" in services[name], name
+    assert "gunicorn" in (ROOT / "Dockerfile").read_text()
+    assert "celery -A config worker" in services["worker"]["command"]
+    assert "DatabaseScheduler" in services["beat"]["command"]
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://") and env["REDIS_URL"].startswith("redis://")
+    assert set(compose()["volumes"]) >= {"postgres-data", "redis-data"}
+
+
+def test_workers_scale_out_without_fixed_names_or_ports():
+    services = compose()["services"]
+    for name in ("worker", "crawler"):
+        assert "container_name" not in services[name] and "ports" not in services[name]
+
+
+def test_every_crawl_task_has_a_worker_listening_on_its_queue():
+    from django.conf import settings
+
+    queues = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} | {settings.CELERY_TASK_DEFAULT_QUEUE}
+    listened = set()
+    for service in compose()["services"].values():
+        command = service.get("command", "")
+        if "worker" in command and "-Q" in command:
+            listened |= set(command.split("-Q", 1)[1].split()[0].split(","))
+    assert queues <= listened
+
+
+def test_env_example_names_every_secret_production_needs():
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for key in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "POSTGRES_PASSWORD", "EMAIL_URL"):
+        assert f"{key}=" in text
+
+
+def test_production_settings_read_database_and_redis_from_the_environment():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production", "DJANGO_SECRET_KEY": "x" * 50,
+           "DATABASE_URL": "postgres://yuqing:pw@postgres:5432/yuqing", "REDIS_URL": "redis://redis:6379/0"}
+    code = ("import django; django.setup(); from django.conf import settings as s; "
+            "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['HOST'], s.CELERY_BROKER_URL, "
+            "s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["django.db.backends.postgresql", "postgres", "redis://redis:6379/0", "False", "False"]
