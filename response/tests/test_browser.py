@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -157,6 +158,8 @@ def test_keyboard_dismiss_and_new_items_without_reload(page, live_server, users,
     first = flagged_mention(bureau, urgency=80, level="II")
     second = flagged_mention(bureau, title="网传某公证处办证难 群众排队数小时", text="市民反映公证处窗口少，排队数小时。",
                              urgency=60, level="III", section="notary", plan="律师公证", terms=("公证处",))
+    late = flagged_mention(bureau, title="律师事务所收费争议 入库后才完成研判", flagged=False, analysed_at=None,
+                           urgency=0, level="")
     login(page, live_server, "duty")
     page.keyboard.press("j")
     page.keyboard.press("j")
@@ -171,10 +174,14 @@ def test_keyboard_dismiss_and_new_items_without_reload(page, live_server, users,
 
     newcomer = flagged_mention(bureau, title="社区矫正对象脱管 司法所连夜寻找", text="某司法所一名社区矫正对象脱管。",
                                urgency=90, level="I", section="corrections", plan="社区矫正", terms=("社区矫正",))
+    # Stored before the page loaded, judged (and so flagged) only now: its id is below the page's.
+    m.Mention.objects.filter(pk=late.pk).update(flagged=True, analysed_at=timezone.now(), urgency=70, level="II")
     added = page.evaluate("window.yuqing.poll()")
-    assert added == 1
+    assert added == 2
     row = page.locator(f'tr[data-id="{newcomer.pk}"]')
-    assert row.is_visible() and "new" in row.get_attribute("class") and "新到 1 条" in page.inner_text("#new-items")
+    assert row.is_visible() and "new" in row.get_attribute("class") and "新到 2 条" in page.inner_text("#new-items")
+    assert page.locator(f'tr[data-id="{late.pk}"]').is_visible()
+    assert page.evaluate("window.yuqing.poll()") == 0
     assert page.locator(f'tr[data-id="{first.pk}"]').count() == 1
 
 
@@ -219,3 +226,40 @@ def test_dashboard_flags_blind_sources(page, live_server, users, bureau):
     assert alert.is_visible() and "司法局公众号" in alert.inner_text()
     assert page.locator("svg.chart rect").count() >= 1
     shot(page, "dashboard")
+
+
+def test_section_asks_for_an_extension_and_the_office_approves_it(page, live_server, users, bureau):
+    mention = flagged_mention(bureau)
+    case = CaseFactory(title="市民投诉某律师事务所收费后不作为", section=bureau["lawyers"])
+    case.mentions.add(mention)
+    start = timezone.now()
+    clock = m.CaseClock.objects.create(case=case, clock="response", started_at=start,
+                                       due_at=start + timedelta(hours=20))
+    login(page, live_server, "lawyer_staff")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    page.click("details.ext-request summary")
+    page.select_option("#extension-form select[name=unit]", "hours")
+    page.fill("#extension-form input[name=amount]", "6")
+    page.fill("#extension-form textarea[name=reason]", "需等待律师协会调查结论后再行回应")
+    with page.expect_navigation():
+        page.click("#extension-form button[type=submit]")
+    assert "待办公室或分管领导审批" in page.content()
+    with page.expect_navigation():  # the item page opens read-only for the owning section
+        page.click(f"text={mention.title[:20]}")
+    assert "（只读）" in page.content() and page.locator("[data-action=confirm]").count() == 0
+    logout(page)
+
+    login(page, live_server, "office")
+    page.goto(f"{live_server.url}/cases/")
+    assert "1 条延期申请待您审批" in page.content()
+    with page.expect_navigation():
+        page.click(f"text={case.number}")
+    shot(page, "case-extension-pending")
+    page.fill(".ext input[name=note]", "同意")
+    with page.expect_navigation():
+        page.click(".ext button[value=approve]")
+    clock.refresh_from_db()
+    assert clock.due_at == start + timedelta(hours=26)
+    assert "新的到期时间为" in page.content() and page.locator(".ext").count() == 0
+    page.click("details.ext-history summary")
+    shot(page, "case-extension")
