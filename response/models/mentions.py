@@ -77,6 +77,8 @@ class Mention(models.Model):
     keywords = models.JSONField("命中关键词", default=list, blank=True)
     matched_plans = models.JSONField("命中方案", default=list, blank=True)
     flagged = models.BooleanField("进入研判队列", default=False, db_index=True)
+    # The one pending copy of an event that stands for it in the queue; reposts wait behind it.
+    event_lead = models.BooleanField("事件代表条目", default=True)
     event = models.ForeignKey(
         Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions", verbose_name="事件"
     )
@@ -94,6 +96,8 @@ class Mention(models.Model):
         ordering = ["-fetched_at"]
         indexes = [
             models.Index(fields=["flagged", "review", "-urgency", "-fetched_at"], name="queue_idx"),
+            models.Index(fields=["flagged", "review", "event_lead", "-urgency", "-fetched_at", "-id"],
+                         name="queue_lead_idx"),
         ]
 
     def __str__(self) -> str:

@@ -26,6 +26,7 @@ from response.models import (
 from response.services import audit, case_notices
 from response.services.cases import open_case_for_mention, origin_key_for
 from response.services.deadlines import ensure_clocks
+from response.services.leads import hand_over_lead
 from response.services.permissions import require_act, require_review
 
 
@@ -86,6 +87,7 @@ def confirm_mention(mention: Mention, user: Any, *, level: Level | None = None,
     elif section.pk != (mention.section_id or 0):
         case.section_via = "human"
         case.save(update_fields=["section_via"])
+    hand_over_lead(mention.event_id)
     return case
 
 
@@ -99,6 +101,7 @@ def dismiss_mention(mention: Mention, user: Any, reason: str) -> None:
     mention.reviewed_by, mention.reviewed_at = user, timezone.now()
     mention.save(update_fields=["review", "dismiss_reason", "reviewed_by", "reviewed_at"])
     audit.record("review", mention, user=user, field="review", old=old, new=mention.get_review_display(), note=reason)
+    hand_over_lead(mention.event_id)
     case = Case.objects.filter(origin_key=origin_key_for(mention), state=Case.State.TRIAGE).first()
     if case:
         case.dismiss_reason = reason.strip()[:300]

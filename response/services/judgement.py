@@ -19,6 +19,7 @@ from analysis.sections import load_section_model
 from analysis.sentiment import load_sentiment_model
 from analysis.urgency import load_default as load_urgency_config
 from response.models import Event, KeywordPlan, Level, Mention, RoutingRule, Section, Source
+from response.services.leads import claim_lead
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ def analyse_mention(mention_id: int) -> Mention:
     mention.flagged = mention.source.kind == Source.Kind.HOTLINE or bool(flagging.intersection(plans))
     mention.analysed_at = timezone.now()
     mention.save()
+    claim_lead(mention)
 
     if mention.urgency > event.max_urgency:
         event.max_urgency = mention.urgency

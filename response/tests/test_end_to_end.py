@@ -41,6 +41,7 @@ def test_urgent_story_becomes_event_case_and_queue_row(crawled, client):
     mention = copies.order_by("id").first()
     event = mention.event
     assert event.size == 3 and event.source_count == 3
+    assert copies.filter(event_lead=True).count() == 1  # one queue row for the story
 
     # Judgement with its explanation.
     assert mention.flagged and "社区矫正" in mention.matched_plans
