@@ -116,6 +116,7 @@ CELERY_IMPORTS = [
     "workers.deadlines",
     "workers.notify",
     "workers.health",
+    "workers.spikes",
 ]
 CELERY_TASK_ROUTES = {"yuqing.crawl.*": {"queue": "crawl"}}
 
