@@ -495,3 +495,14 @@ def test_poll_asks_for_a_reload_rather_than_dropping_rows(client, users, bureau)
     response, after = _poll(client, cursors)
     assert response["X-Reload"] == "1" and response["X-New-Count"] == "0"
     assert after == {"since": str(cursors["since"]), "analysed": str(cursors["analysed"])}
+
+
+def test_poll_query_searches_an_index_instead_of_scanning_all_mentions(db):
+    from django.db import connection
+
+    from response.views.queue import new_rows, pending_queue
+
+    if connection.vendor != "sqlite":
+        pytest.skip("plan wording checked on SQLite only")
+    plan = new_rows(pending_queue(), 10, timezone.now()).order_by("-urgency", "-fetched_at", "-id")[:51].explain()
+    assert "SEARCH response_mention USING INDEX" in plan and "SCAN response_mention\n" not in plan + "\n", plan
