@@ -1,7 +1,10 @@
 """Urgency ranking evaluation: ROC-AUC of emergencies vs routine news and complaints.
 
 Run: ``.venv/bin/python -m bench.urgency_eval [--split dev|test|all] [--show N] [--sentiment]``
+or ``--blind analysis/tests/fixtures/emergencies_blind2.txt`` (``group|kind|text`` lines).
 Data: analysis/tests/fixtures/urgency_eval.jsonl.gz (provenance in make_urgency_eval.py).
+Blind sets print the AUC and group means only, never per-item scores: looking at
+which items fail is what turned the earlier test/holdout splits into tuning data.
 """
 from __future__ import annotations
 
@@ -17,6 +20,22 @@ from analysis.urgency import UrgencyInput, load_default, score_urgency
 
 DATA = Path(__file__).resolve().parent.parent / "analysis/tests/fixtures/urgency_eval.jsonl.gz"
 POSITIVE, NEGATIVE = {"emergency"}, {"routine_news", "complaint"}
+
+
+FIXTURES = DATA.parent
+BLIND_GROUPS = {"emergency": "emergency", "routine": "routine_news", "complaint": "complaint"}
+
+
+def load_blind(path: str | Path) -> list[dict]:
+    """Rows of a hand-written blind set: ``group|kind|text`` per line, ``#`` comments."""
+    rows = []
+    for k, line in enumerate(Path(path).read_text("utf-8").splitlines()):
+        if not line.strip() or line.startswith("#"):
+            continue
+        group, kind, text = line.split("|", 2)
+        rows.append({"id": f"{Path(path).stem}-{k}", "group": BLIND_GROUPS[group],
+                     "kind": kind, "title": "", "text": text})
+    return rows
 
 
 def load_rows(split: str = "all") -> list[dict]:
@@ -45,20 +64,26 @@ def main() -> None:
     ap.add_argument("--split", default="dev", choices=["dev", "test", "holdout", "all"])
     ap.add_argument("--show", type=int, default=0, help="print the N worst-ranked items per class")
     ap.add_argument("--sentiment", action="store_true", help="feed the shipped sentiment model")
+    ap.add_argument("--blind", help="a blind set file (group|kind|text); no per-item output")
     args = ap.parse_args()
     model = None
     if args.sentiment:
         from analysis.sentiment import load_sentiment_model
         model = load_sentiment_model()
-    rows = load_rows(args.split)
+    rows = load_blind(args.blind) if args.blind else load_rows(args.split)
     scores = score_rows(rows, model)
-    print(f"split={args.split} n={len(rows)} ROC-AUC={auc(rows, scores):.4f}")
+    name = Path(args.blind).name if args.blind else f"split={args.split}"
+    print(f"{name} n={len(rows)} ROC-AUC={auc(rows, scores):.4f}")
+    for neg in sorted(NEGATIVE):
+        pair = [(r, x) for r, x in zip(rows, scores) if r["group"] in POSITIVE | {neg}]
+        if len({r["group"] for r, _ in pair}) == 2:
+            print(f"  emergency vs {neg}: ROC-AUC={auc(*map(list, zip(*pair))):.4f}")
     groups = sorted({r["group"] for r in rows})
     for g in groups:
         s = [x for r, x in zip(rows, scores) if r["group"] == g]
         print(f"  {g:14s} n={len(s):4d} mean={statistics.mean(s):5.1f} "
               f"median={statistics.median(s):5.1f} max={max(s)}")
-    if args.show:
+    if args.show and not args.blind:
         ranked = sorted(zip(scores, rows), key=lambda p: p[0])
         print("-- lowest emergencies")
         for s, r in [p for p in ranked if p[1]["group"] == "emergency"][:args.show]:
