@@ -28,7 +28,7 @@ def test_train_and_evaluate_sentiment_small(tmp_path, smp_subset):
     weibo = write_csv(tmp_path / "weibo.csv", smp_subset)
     reviews = training.read_labelled(training.DATA_DIR / "waimai_10k.csv.gz")
     aux = write_csv(tmp_path / "reviews.csv.gz", random.Random(4).sample(reviews, 600), gz=True)
-    metrics = training.train("sentiment", [weibo, aux], tmp_path / "model")
+    metrics = training.train("sentiment", [weibo, aux], tmp_path / "model", refit_all=False)
     holdout = metrics["holdout"]
     # Only the in-domain file is held out; the review rows only train, down-weighted.
     assert holdout["n"] == pytest.approx(0.2 * sum(1 for _, l in smp_subset if "surprise" not in l), abs=2)
@@ -83,3 +83,11 @@ def test_bad_input(tmp_path):
         training.read_labelled(bad)
     with pytest.raises(ValueError):
         training.train("urgency", [bad], tmp_path / "m")
+
+
+def test_saved_model_learns_from_every_row_after_the_held_out_measure(tmp_path):
+    rows = training.read_labelled(training.DATA_DIR / "teddy2020_messages.csv.gz")
+    data = write_csv(tmp_path / "bureau.csv", random.Random(6).sample(rows, 500))
+    metrics = training.train("sections", [data], tmp_path / "model")
+    assert metrics["refit_on_all_rows"] and metrics["final_rows"] == 500
+    assert metrics["holdout"]["n"] == pytest.approx(100, abs=2)
