@@ -15,14 +15,26 @@ import trafilatura
 from parsel import Selector
 
 from crawlers.extract.antibot import visible_text
+from crawlers.extract.boilerplate import clean_body
 from crawlers.extract.canonical import canonicalize, host_of
-from crawlers.extract.dates import find_publish_time, parse_datetime
+from crawlers.extract.dates import date_from_url, iter_dates, labelled_date, parse_datetime
 from crawlers.extract.selectors import select_text
+from crawlers.extract.titles import choose_title, clean_title
+from crawlers.extract.wechat import extract_wechat, is_wechat_article, wechat_publish_time
 
-_TITLE_SEP = re.compile(r"\s*(?:[_|｜]|\s[-–—]+\s|——|--)\s*")
-_ORIGIN_RE = re.compile(r"(?:来源|稿源|信息来源|文章来源)\s*[:：]\s*([^\s|｜<>【】\[\]()（）]{2,30})")
+__all__ = ["clean_title", "extract_article", "origin_value"]
+
+# "来源：" value only: it ends at whitespace, punctuation or the next label (作者/编辑/浏览…),
+# which templates often run straight on ("来源：央视新闻客户端作者：王小二"). A CJK character
+# before the label means another word ("数据来源：") in the body, not the page's source.
+_ORIGIN_RE = re.compile(
+    r"(?<![\u3400-\u9fff])(?:信息|文章|新闻|稿件)?(?:来源|來源|稿源|出处|出處)\s*[:：]\s*"
+    r"([^\s|｜<>【】\[\]()（）:：,，;；]{2,40}?)"
+    r"(?=$|[\s|｜【\[(（,，;；]|作者|作\s者|记者|記者|编辑|編輯|责任|責任|责编|浏览|瀏覽|点击|點擊"
+    r"|阅读|閱讀|字号|字號|字体|字體|发布|發佈|發布|时间|時間|日期|分享|打印)"
+)
 _AUTHOR_RE = re.compile(
-    r"(?:作者|记者|撰稿|文\s*/|责任编辑|编辑)\s*[:：]?\s*([\u3400-\u9fff·]{2,8})"
+    r"(?:作者|记者|撰稿|文\s*/)\s*[:：]?\s*([\u3400-\u9fff·]{2,8})"
 )
 _META_DATE = ("PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
               "firstpublishedtime", "publish_time", "datePublished")
@@ -30,6 +42,8 @@ _META_TITLE = ("ArticleTitle", "og:title", "twitter:title")
 _META_ORIGIN = ("ContentSource", "source", "article:author_org")
 _META_SITE = ("SiteName", "og:site_name", "application-name")
 _META_AUTHOR = ("author", "article:author", "Author")
+# How far before the headline a header date may sit (新华网 prints it above the <h1>).
+_BEFORE_TITLE = 200
 
 
 def _meta(sel: Selector, names: tuple[str, ...]) -> str | None:
@@ -42,34 +56,53 @@ def _meta(sel: Selector, names: tuple[str, ...]) -> str | None:
     return None
 
 
-def clean_title(title: str, *, site_name: str | None = None, heading: str | None = None) -> str:
-    """Strip site suffixes (``…_漳州市司法局``, ``… - 新华网``) from a page title.
-
-    A heading (h1) contained in the title is the cleanest answer; otherwise trailing
-    separator-delimited parts are dropped while they look like site or channel names.
-    """
-    title = re.sub(r"\s+", " ", title or "").strip()
-    if heading:
-        heading = re.sub(r"\s+", " ", heading).strip()
-        if len(heading) >= 4 and heading in title:
-            return heading
-    parts = [p for p in _TITLE_SEP.split(title) if p]
-    while len(parts) > 1:
-        last = parts[-1]
-        if (site_name and (last in site_name or site_name in last)) or len(last) <= 20:
-            parts.pop()
-        else:
-            break
-    return parts[0] if parts else title
+def origin_value(text: str | None) -> str | None:
+    """The outlet named by a ``来源：`` label in ``text``, or None."""
+    match = _ORIGIN_RE.search(text or "")
+    return match.group(1) if match else None
 
 
-def _heading(sel: Selector) -> str | None:
-    for xpath in ("//h1", "//*[contains(@class,'title') and not(self::title)][1]", "//h2"):
-        for node in sel.xpath(xpath)[:3]:
-            text = " ".join(node.xpath(".//text()").getall()).strip()
-            if 4 <= len(text) <= 120:
-                return text
-    return None
+def _locate(page_text: str, title: str, body: str) -> tuple[int, int, int]:
+    """Offsets in the page text of the headline, the body's start and the body's end."""
+    lines = [line for line in body.split("\n") if line.strip()]
+    start = page_text.find(lines[0][:12]) if lines else -1
+    end = len(page_text)
+    if lines and start >= 0:
+        tail = lines[-1][-12:]
+        found = page_text.find(tail, start)
+        end = found + len(tail) if found >= 0 else end
+    limit = start if start >= 0 else len(page_text)
+    heading = page_text.rfind(title[:20], 0, limit) if title else -1
+    if start < 0:
+        start = heading + 400 if heading >= 0 else 0
+    return heading, start, end
+
+
+def _header_date(page_text: str, heading: int, body_start: int, now: datetime | None
+                 ) -> datetime | None:
+    """The date printed with the headline: labelled first, then the first after the headline,
+    then the nearest before it. Dates in lists after the body never get here."""
+    if heading < 0:
+        return None
+    after = page_text[heading:body_start]
+    if value := labelled_date(after, now=now):
+        return value
+    if found := iter_dates(after, now=now):
+        return found[0][1]
+    before = iter_dates(page_text[max(0, heading - _BEFORE_TITLE) : heading], now=now)
+    return before[-1][1] if before else None
+
+
+def _choose_date(meta_raw: str | None, header: datetime | None, now: datetime | None
+                 ) -> datetime | None:
+    meta = parse_datetime(meta_raw, now=now)
+    if meta is None:
+        return header
+    # A date-only meta (PubDate "2023-10-11") loses to the header's time on the same day.
+    meta_has_time = bool(meta_raw and re.search(r"\d{1,2}:\d{2}", meta_raw))
+    if header is not None and not meta_has_time and header.date() == meta.date():
+        return header
+    return meta
 
 
 def _canonical(sel: Selector, url: str) -> str:
@@ -101,20 +134,15 @@ def _trafilatura(html: str, url: str) -> dict[str, Any]:
     return data
 
 
-_BOILERPLATE_RE = re.compile(
-    r"版权所有|Copyright|ICP备|责任编辑|打印本页|关闭窗口|分享到|扫一扫|网站地图|联系我们", re.IGNORECASE
-)
-
-
-def _strip_boilerplate(text: str, title: str) -> str:
-    """Drop the headline trafilatura repeats as the first line and footer lines at the end."""
-    lines = text.split("\n")
-    if lines and title and lines[0].strip() == title.strip():
-        lines = lines[1:]
-    while lines and (not lines[-1].strip() or
-                     (len(lines[-1]) < 120 and _BOILERPLATE_RE.search(lines[-1]))):
-        lines.pop()
-    return "\n".join(lines).strip()
+def _wechat(html: str, url: str, now: datetime | None) -> dict[str, Any]:
+    # A WeChat article reached through a generic source (a link on a news page) keeps its
+    # data in fixed places that trafilatura does not know; the account is the origin.
+    data = extract_wechat(html, url, now=now)
+    data["text"] = clean_body(data.get("text") or "", data.get("title") or "")
+    data.pop("account", None)
+    if not data["text"] and data["parse_error"] is None:
+        data["parse_error"] = "未能提取正文"
+    return data
 
 
 def extract_article(
@@ -127,43 +155,60 @@ def extract_article(
 ) -> dict[str, Any]:
     """Extract an article. Returns ``title, text, published_at (datetime|None), author, origin,
     canonical_url, parse_error`` — never raises for a bad page; ``parse_error`` says what failed.
+
+    Without selectors: title = the heading most like ``<title>`` (``ArticleTitle`` meta first);
+    body = trafilatura minus furniture lines (``crawlers.extract.boilerplate``); publish time =
+    selector, else meta (unless date-only and the header gives the time), else the date by the
+    headline, else a labelled date before the body's end, else the URL path, else htmldate;
+    origin = ``ContentSource``/``source`` meta, else the ``来源：`` label nearest the headline,
+    else any such label, else the site's name.
     """
     selectors = selectors or {}
+    if html and is_wechat_article(html) and not selectors:
+        data = _wechat(html, url, now)
+        data["origin"] = data["origin"] or site_name or ""
+        return data
     sel = Selector(text=html or "<html></html>")
     found = _trafilatura(html, url) if html and html.strip() else {}
     page_text = visible_text(html)
 
-    raw_title = sel.xpath("//title/text()").get() or ""
     site = _meta(sel, _META_SITE) or site_name
     title = (select_text(sel, selectors.get("title"))
              or _meta(sel, ("ArticleTitle",))
-             or clean_title(raw_title, site_name=site, heading=_heading(sel))
-             or _meta(sel, _META_TITLE[1:])
+             or choose_title(sel, page_titles=[sel.xpath("//title/text()").get() or "",
+                                               _meta(sel, _META_TITLE[1:]) or ""],
+                             site_name=site)
              or found.get("title") or "")
-    title = clean_title(title, site_name=site) if "_" in title or "|" in title else title
+    title = re.sub(r"\s+", " ", title).strip()
 
     text = select_text(sel, selectors.get("body") or selectors.get("text")) or found.get("text") or ""
+    text = clean_body(text, title)
+    heading, body_start, body_end = _locate(page_text, title, text)
+    header_text = page_text[max(0, heading):body_start] if heading >= 0 else ""
 
     published: datetime | None = None
     if expr := selectors.get("published_at") or selectors.get("date"):
         published = parse_datetime(select_text(sel, expr), now=now)
     published = (published
-                 or parse_datetime(_meta(sel, _META_DATE), now=now)
-                 or find_publish_time(page_text, now=now)
+                 or _choose_date(_meta(sel, _META_DATE),
+                                 _header_date(page_text, heading, body_start, now), now)
+                 or wechat_publish_time(html or "", now=now)
+                 or labelled_date(page_text[:body_end], now=now)
+                 or date_from_url(url, now=now)
                  or parse_datetime(found.get("date"), now=now))
 
-    origin_match = _ORIGIN_RE.search(page_text)
+    meta_origin = _meta(sel, _META_ORIGIN)
     origin = (select_text(sel, selectors.get("origin"))
-              or _meta(sel, _META_ORIGIN)
-              or (origin_match.group(1) if origin_match else None)
+              or (origin_value(meta_origin) or meta_origin if meta_origin else None)
+              or origin_value(header_text)
+              or origin_value(page_text[:body_end])
               or site or "")
-    author_match = _AUTHOR_RE.search(page_text)
+    author_match = _AUTHOR_RE.search(header_text or page_text)
     author = (select_text(sel, selectors.get("author"))
               or _meta(sel, _META_AUTHOR)
               or (author_match.group(1).strip() if author_match else None)
               or "")
 
-    text = _strip_boilerplate(text, title)
     parse_error = None
     if not re.search(r"\w{2}", text):  # empty, or only replacement characters/punctuation
         parse_error = "未能提取正文"

@@ -26,11 +26,17 @@ _DATE_RE = re.compile(
     r"(?:\s*秒|\s*分)?(?:\.\d+)?)?"
     r"(?P<tz>\s*(?:Z|[+-]\d{2}:?\d{2}))?"
 )
+# 新华网 splits its header date over spans: "<em>2024</em> <em>06</em>/13 19:30:21".
+_YEAR_MD_RE = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s+(?P<m>\d{1,2})/(?P<d>\d{1,2})"
+    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?(?P<tz>)"
+)
 _RELATIVE_RE = re.compile(r"(?P<n>\d+)\s*(?P<unit>秒|分钟|小时|天|周)前")
 _DAYWORD_RE = re.compile(r"(?P<word>今天|昨天|前天)\s*(?:(?P<H>\d{1,2})[:时](?P<M>\d{1,2}))?")
 _TIMESTAMP_RE = re.compile(r"^\s*(?P<ts>1\d{9})(?:\d{3})?\s*$")
 _LABEL_RE = re.compile(
-    r"(?:发布时间|发布日期|发表时间|发表日期|发稿时间|更新时间|时间|日期|Date)\s*[:：]?\s*"
+    r"(?:发布时间|发布日期|发表时间|发表日期|发稿时间|更新时间|發佈時間|發佈日期|發布時間|發表時間"
+    r"|时间|日期|時間|Date)\s*[:：]?\s*"
 )
 _CN_YEAR_RE = re.compile(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月"
                          r"([一二三四五六七八九十]{1,3})日")
@@ -51,9 +57,14 @@ def _zone(tz: str | tzinfo | None) -> tzinfo:
     return ZoneInfo(tz) if isinstance(tz, str) else tz
 
 
+# A publish time may run ahead of our clock by a little clock skew, never more: a later date
+# is an event date, an expiry, a typo or the "today" widget of another time zone.
+FUTURE_SLACK = timedelta(minutes=10)
+
+
 def _plausible(value: datetime, now: datetime) -> bool:
-    # Reject footer years ("1999-2024"), expiry dates and typos far in the future.
-    return datetime(1990, 1, 1, tzinfo=UTC) <= value <= now + timedelta(days=2)
+    # Reject footer years ("1999-2024"), expiry dates and typos in the future.
+    return datetime(1990, 1, 1, tzinfo=UTC) <= value <= now + FUTURE_SLACK
 
 
 def _from_match(match: re.Match[str], zone: tzinfo) -> datetime | None:
@@ -92,7 +103,7 @@ def parse_datetime(
     value: datetime | None = None
     if stamp := _TIMESTAMP_RE.match(text):
         value = datetime.fromtimestamp(int(stamp.group("ts")), tz=UTC).astimezone(zone)
-    elif match := _DATE_RE.search(text):
+    elif match := _DATE_RE.search(text) or _YEAR_MD_RE.search(text):
         value = _from_match(match, zone)
     elif match := _CN_YEAR_RE.search(text):
         try:
@@ -138,6 +149,73 @@ def find_publish_time(
         value = parse_datetime(match.group(0), tz=tz, now=now)
         if value is not None:
             return value
+    return None
+
+
+# "今天是2024年3月8日 星期五": the header widget shows the visitor's day, not the article's.
+_TODAY_WIDGET_RE = re.compile(r"(?:今天是|今天|今日|当前日期|现在是)\s*[:：]?\s*$")
+
+
+def iter_dates(
+    text: str, *, tz: str | tzinfo | None = None, now: datetime | None = None
+) -> list[tuple[int, datetime]]:
+    """Every plausible absolute date in ``text`` as ``(offset, value)``, in page order.
+
+    Dates announced as "today" (header widgets) are skipped: they are the visitor's day.
+    """
+    text = text.translate(_FULLWIDTH)
+    found: dict[int, datetime] = {}
+    for pattern in (_DATE_RE, _YEAR_MD_RE):
+        for match in pattern.finditer(text):
+            if any(start <= match.start() < start + 10 for start in found):
+                continue
+            if _TODAY_WIDGET_RE.search(text[max(0, match.start() - 8) : match.start()]):
+                continue
+            value = parse_datetime(match.group(0), tz=tz, now=now)
+            if value is not None:
+                found[match.start()] = value
+    return sorted(found.items())
+
+
+def labelled_date(
+    text: str, *, tz: str | tzinfo | None = None, now: datetime | None = None
+) -> datetime | None:
+    """The first date announced by a label (``发布时间：``, ``發佈日期：``…) in ``text``."""
+    text = text.translate(_FULLWIDTH)
+    for label in _LABEL_RE.finditer(text):
+        value = parse_datetime(text[label.end() : label.end() + 40], tz=tz, now=now)
+        if value is not None:
+            return value
+    return None
+
+
+# Dates CMSs put in article paths: /2024-03/05/c_…, /202403/t20240305_…, /art/2024/3/5/…,
+# /n1/2024/0305/…, /2024/0305/…, /20240305/…, /2024/03/05/….
+_URL_DATE_RES = (
+    re.compile(r"[/_]t(?P<y>20\d{2})(?P<m>\d{2})(?P<d>\d{2})_\d+"),
+    re.compile(r"/(?P<y>20\d{2})-(?P<m>\d{1,2})/(?P<d>\d{1,2})/"),
+    re.compile(r"/(?P<y>20\d{2})-(?P<m>\d{2})-(?P<d>\d{2})/"),
+    re.compile(r"/(?P<y>20\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/"),
+    re.compile(r"/(?P<y>20\d{2})/?(?P<m>\d{2})(?P<d>\d{2})/"),
+    re.compile(r"/(?P<y>20\d{2})(?P<m>\d{2})(?P<d>\d{2})(?:/|_\d)"),
+)
+
+
+def date_from_url(
+    url: str, *, tz: str | tzinfo | None = None, now: datetime | None = None
+) -> datetime | None:
+    """The publish day a CMS wrote into the article's URL path (midnight local), or None."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    zone = _zone(tz)
+    now = now or datetime.now(UTC)
+    for pattern in _URL_DATE_RES:
+        for match in pattern.finditer(path):
+            try:
+                value = datetime(int(match["y"]), int(match["m"]), int(match["d"]), tzinfo=zone)
+            except ValueError:
+                continue
+            if _plausible(value, now):
+                return value
     return None
 
 
