@@ -162,8 +162,9 @@ def source_health(now: datetime | None = None) -> list[SourceHealth]:
 
 
 def pending_count(cap: int = 10_000) -> tuple[int, bool]:
-    """Flagged items awaiting review, counted up to `cap` (an exact COUNT over millions is slow)."""
-    n = Mention.objects.filter(flagged=True, review=Mention.Review.PENDING).order_by()[: cap + 1].count()
+    """Stories (event leads) awaiting review, counted up to `cap` (an exact COUNT over millions is slow)."""
+    n = (Mention.objects.filter(flagged=True, review=Mention.Review.PENDING, event_lead=True)
+         .order_by()[: cap + 1].count())
     return min(n, cap), n > cap
 
 

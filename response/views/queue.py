@@ -63,7 +63,8 @@ class Cursor:
 
 
 def pending_queue() -> QuerySet[Mention]:
-    return Mention.objects.filter(flagged=True, review=Mention.Review.PENDING)
+    # One row per story: reposts wait behind their event's lead copy (services/leads.py).
+    return Mention.objects.filter(flagged=True, review=Mention.Review.PENDING, event_lead=True)
 
 
 def apply_filters(qs: QuerySet[Mention], form: QueueFilterForm) -> QuerySet[Mention]:
