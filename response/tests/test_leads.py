@@ -54,3 +54,13 @@ def test_unflagged_or_eventless_mentions_keep_their_own_row(bureau):
     assert claim_lead(lone) is True
     quiet = MentionFactory(flagged=False)
     assert claim_lead(quiet) is True
+
+
+def test_the_queue_page_shows_the_story_once(story, client):
+    from django.urls import reverse
+
+    event, (first, second, third) = story
+    client.force_login(UserFactory(username="duty", roles=["值班员"]))
+    html = client.get(reverse("queue")).content.decode()
+    assert reverse("mention", args=[first.pk]) in html
+    assert reverse("mention", args=[second.pk]) not in html and reverse("mention", args=[third.pk]) not in html
