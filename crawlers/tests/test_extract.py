@@ -110,3 +110,55 @@ def test_trs_script_pagination() -> None:
     assert next_page(html, "http://a.gov.cn/gzdt/index.htm") == "http://a.gov.cn/gzdt/index_1.htm"
     last = '<script>createPageHTML(12, 11, "index", "htm");</script>'
     assert next_page(last, "http://a.gov.cn/gzdt/index_11.htm") is None
+
+
+NOW = datetime(2024, 5, 1, 4, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("url", "day"), [
+    ("http://www.news.cn/politics/2024-03/05/c_1130123456.htm", "2024-03-05"),
+    ("https://www.mct.gov.cn/whzx/whyw/202403/t20240305_123.html", "2024-03-05"),
+    ("http://mzt.fujian.gov.cn/art/2024/3/5/art_1229_4567.html", "2024-03-05"),
+    ("http://politics.people.com.cn/n1/2024/0305/c1024-40335123.html", "2024-03-05"),
+    ("http://www.mnw.cn/news/fz/2024/0305/1.html", "2024-03-05"),
+    ("http://www.mnw.cn/news/china/2697123.html", None),
+    ("http://www.example.cn/2024-13/45/c_1.htm", None),  # not a date
+    ("http://www.example.cn/2024-06/03/c_1.htm", None),  # in the future
+])
+def test_date_from_url(url: str, day: str | None) -> None:
+    from crawlers.extract.dates import date_from_url
+
+    value = date_from_url(url, now=NOW)
+    assert (value.date().isoformat() if value else None) == day
+
+
+def test_future_dates_beyond_clock_skew_are_rejected() -> None:
+    assert parse_datetime("2024-05-01 12:05", now=NOW) is not None  # 5 min ahead: skew
+    assert parse_datetime("2024-05-01 13:00", now=NOW) is None
+    assert parse_datetime("2024 04/30 19:30:21", now=NOW).isoformat() == "2024-04-30T19:30:21+08:00"
+
+
+def test_today_widget_is_not_a_publish_date() -> None:
+    from crawlers.extract.dates import iter_dates
+
+    found = iter_dates("今天是：2024年4月30日 星期二 首页 2024-04-28 10:00 来源：本网", now=NOW)
+    assert [v.isoformat() for _, v in found] == ["2024-04-28T10:00:00+08:00"]
+
+
+@pytest.mark.parametrize(("text", "origin"), [
+    ("2023-01-15 10:28 来源：央视新闻客户端作者：王小二 编辑：林雅婷", "央视新闻客户端"),
+    ("信息来源：民政部网站 发布日期：2023-08-03", "民政部网站"),
+    ("來源：新華社 字號：大 中 小", "新華社"),
+    ("来源：人民网－人民日报", "人民网－人民日报"),
+    ("数据来源：国家统计局", None),  # a word in the body, not the page's source label
+])
+def test_origin_value_stops_at_the_next_label(text: str, origin: str | None) -> None:
+    from crawlers.extract.article import origin_value
+
+    assert origin_value(text) == origin
+
+
+def test_clean_title_site_name_first() -> None:
+    assert clean_title("广西民宗委 - 工作动态 - 广西：民族团结 谱写八桂大地新篇章") == \
+        "广西：民族团结 谱写八桂大地新篇章"
+    assert clean_title("中共中央办公厅印发《规划纲要》-新华网") == "中共中央办公厅印发《规划纲要》"

@@ -173,3 +173,38 @@ def test_fixture_encodings_are_what_they_claim() -> None:
     assert decode_bytes(gb, "text/html; charset=GBK")[1] == "gb18030"
     assert decode_bytes((SITES / "mnw_gbk.html").read_bytes(), "text/html")[1] == "gb18030"
     assert decode_bytes((SITES / "big5.html").read_bytes(), None)[1] == "big5hkscs"
+
+
+CRAWLED = ("trs_gov.html", "mnw_gbk.html", "big5.html", "many_dates.html", "title_differs.html")
+
+
+@pytest.mark.slow
+def test_spider_path_gives_the_unit_path_fields() -> None:
+    """A real crawl (run_crawl → subprocess → Scrapy) over a list page linking to the pages,
+    each served in its own encoding, yields the same fields as the extraction above."""
+    from crawlers.runner import run_crawl
+    from crawlers.tests.site import Site
+    from crawlers.tests.test_integration import FAST
+
+    cases = {c.file: c for c in CASES if c.file in CRAWLED}
+    links = "".join(f'<li><a href="{name}">{cases[name].title}</a></li>' for name in CRAWLED)
+    with Site() as site:
+        site.add("/news/index.html", f'<html><head><meta charset="utf-8"><title>要闻</title>'
+                                     f"</head><body><ul>{links}</ul></body></html>")
+        for name in CRAWLED:
+            site.add(f"/news/{name}", (SITES / name).read_bytes(),
+                     content_type=cases[name].content_type or "text/html")
+        result = run_crawl({"slug": "unseen", "name": "测试站点", "kind": "html",
+                            "url": site.base + "/news/index.html", "settings": FAST}, {},
+                           timeout=60)
+    assert result.error is None and result.blind is None
+    items = {item["url"].rsplit("/", 1)[-1]: item for item in result.items}
+    assert set(items) == set(CRAWLED)
+    for name, item in items.items():
+        unit = extracted(cases[name])
+        assert item["title"] == unit["title"]
+        assert item["text"] == unit["text"]
+        assert item["origin"] == unit["origin"]
+        assert item["published_at"] == unit["published_at"].isoformat()
+        for field_name in FIELDS:
+            check(cases[name], field_name, item)
