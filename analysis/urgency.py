@@ -21,10 +21,28 @@ DEFAULT_CONFIG_PATH = Path(__file__).parent / "config" / "urgency.yaml"
 LEVELS = ("I", "II", "III", "IV")
 
 
+def _trie_pattern(terms: set[str]) -> str:
+    """A regex of the terms as a character trie ("火(?:灾|情)" rather than "火灾|火情"):
+    Python's re tries each alternative in turn, so a flat list of ~300 words
+    costs far more per character than the trie. Longer continuations come first
+    so "聚集性疫情" wins over "聚集" at the same position."""
+    children: dict[str, set[str]] = {}
+    ends_here = False
+    for t in terms:
+        if t:
+            children.setdefault(t[0], set()).add(t[1:])
+        else:
+            ends_here = True
+    branches = [re.escape(ch) + _trie_pattern(rest) for ch, rest in sorted(children.items())]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and not ends_here else "(?:" + "|".join(branches) + ")"
+    return body + "?" if ends_here else body
+
+
 def _alternation(terms: list[str]) -> re.Pattern[str]:
-    # Longest first so "聚集性疫情" wins over "疫情" at the same position.
-    ordered = sorted({t for t in terms if t}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(t) for t in ordered) or r"(?!x)x")
+    unique = {t for t in terms if t}
+    return re.compile(_trie_pattern(unique) if unique else r"(?!x)x")
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,9 @@ class UrgencyConfig:
     foreign_places: list[str] = field(default_factory=list)
     officials: list[str] = field(default_factory=list)
     mass_incident_weak: list[str] = field(default_factory=list)
+    harmless_frames: list[str] = field(default_factory=list)
+    frame_terms: list[str] = field(default_factory=list)
+    own_nationals: list[str] = field(default_factory=list)
     _compiled: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -68,6 +89,9 @@ class UrgencyConfig:
             foreign_places=list(d.get("foreign_places", [])),
             officials=list(d.get("officials", [])),
             mass_incident_weak=list(d.get("mass_incident_weak", [])),
+            harmless_frames=list(d.get("harmless_frames", [])),
+            frame_terms=list(d.get("frame_terms", [])),
+            own_nationals=list(d.get("own_nationals", [])),
         )
         unknown = set(cfg.levels) - set(LEVELS)
         if unknown:
@@ -82,6 +106,9 @@ class UrgencyConfig:
             violent=_alternation(cfg.violent_enforcement),
             officials=_alternation(cfg.officials),
             foreign=_alternation(cfg.foreign_places),
+            harmless=_alternation(cfg.harmless_frames),
+            frame=_alternation(cfg.frame_terms),
+            nationals=_alternation(cfg.own_nationals),
         )
         return cfg
 
@@ -127,7 +154,8 @@ _UNIT = r"(?:名|人|位|具|例)"
 _GAP = r"[^，。；！？,;!?\d]{0,10}?"
 _DEATH = r"(?:死亡|遇难|身亡|丧生|罹难|殒命|溺亡|丧命|离世|去世|不治|殉职|无生命体征|遗体)"
 _MISSING = r"(?:失联|失踪|下落不明|被困|被埋|落水)"
-_INJURED = r"(?:受伤|伤势|轻伤|重伤|烧伤|烫伤|冻伤|骨折|送医|住院|症状|不适|重症|危重|头晕|恶心|呕吐)"
+_INJURED = (r"(?:受伤|伤势|轻伤|重伤|烧伤|烫伤|冻伤|炸伤|砸伤|摔伤|划伤|刺伤|砍伤|咬伤|擦伤|扭伤|骨折|送医|"
+            r"送往医院|送院|入院|就医|救治|住院|症状|不适|重症|危重|头晕|恶心|呕吐|腹泻|腹痛|昏厥|晕倒|中毒|窒息)")
 _CASUALTY_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("deaths", re.compile(_NUM + _UNIT + _GAP + _DEATH)),
     ("deaths", re.compile(r"(?:死亡|遇难)(?:人数)?(?:已)?(?:升至|上升至|增至|增加到|达到?|为)" + _NUM)),
@@ -137,6 +165,8 @@ _CASUALTY_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("missing", re.compile(_NUM + _UNIT + _GAP + _MISSING)),
     ("injured", re.compile(_NUM + _UNIT + _GAP + _INJURED)),
     ("injured", re.compile(r"(?:受伤|伤者)(?:人数)?(?:升至|增至|达到?|为)" + _NUM)),
+    # Outbreak counts: "累计报告发病学生48例", "已累计报告本地病例136例".
+    ("injured", re.compile(r"(?:发病|病例|患者|感染者|确诊)[^，。；！？\d]{0,6}?" + _NUM + r"(?:例|人|名)")),
     ("evacuated", re.compile(r"(?:转移|疏散|撤离|安置)[^，。；\d]{0,6}?" + _NUM + r"(?:人|名)")),
     ("evacuated", re.compile(r"受灾(?:人口|群众)[^，。；\d]{0,4}?" + _NUM)),
 ]
@@ -184,13 +214,33 @@ def parse_cn_number(token: str) -> int | None:
 
 # Every casualty pattern contains one of these words; most routine text has none,
 # so one search skips the patterns below.
-_CASUALTY_TRIGGER = re.compile(f"{_DEATH}|{_MISSING}|{_INJURED}|死|转移|疏散|撤离|安置|受灾")
+_CASUALTY_TRIGGER = _alternation(
+    re.sub(r"[()?:]", "", f"{_DEATH}|{_MISSING}|{_INJURED}").split("|")
+    + ["死", "伤", "转移", "疏散", "撤离", "安置", "受灾", "发病", "病例", "患者", "感染者", "确诊"])
+
+
+def _near(text: str, trigger: re.Pattern[str], reach: int) -> str:
+    """Only the stretches within ``reach`` characters of a trigger word, joined
+    by full stops: every casualty pattern spans fewer characters than that, and
+    a long article has few such stretches, so the patterns scan far less text."""
+    spans: list[list[int]] = []
+    for m in trigger.finditer(text):
+        lo, hi = max(0, m.start() - reach), m.end() + reach
+        if spans and lo <= spans[-1][1]:
+            spans[-1][1] = hi
+        else:
+            spans.append([lo, hi])
+    return "。".join(text[lo:hi] for lo, hi in spans)
 
 
 def extract_casualties(text: str) -> dict[str, int]:
     """Largest number reported per kind (reports repeat and update counts)."""
+    return _casualties_near(_near(text, _CASUALTY_TRIGGER, 40))
+
+
+def _casualties_near(text: str) -> dict[str, int]:
     found: dict[str, int] = {}
-    if not _CASUALTY_TRIGGER.search(text):
+    if not text:
         return found
     for kind, pattern in _CASUALTY_PATTERNS:
         for m in pattern.finditer(text):
@@ -203,6 +253,8 @@ def extract_casualties(text: str) -> dict[str, int]:
 def _split_foreign(text: str, cfg: UrgencyConfig) -> tuple[str, str]:
     """(domestic paragraphs, paragraphs naming a foreign place)."""
     foreign = cfg._compiled["foreign"]
+    if not foreign.search(text):
+        return text, ""
     home, abroad = [], []
     pending = ""
     for para in re.split(r"\n+", text):
@@ -211,10 +263,54 @@ def _split_foreign(text: str, cfg: UrgencyConfig) -> tuple[str, str]:
             pending += para + "\n"
             continue
         story, pending = pending + para, ""
-        (abroad if foreign.search(story) else home).append(story)
+        (abroad if _abroad(story, cfg) else home).append(story)
     if pending:
-        (abroad if foreign.search(pending) else home).append(pending)
+        (abroad if _abroad(pending, cfg) else home).append(pending)
     return "\n".join(home), "\n".join(abroad)
+
+
+def _abroad(story: str, cfg: UrgencyConfig) -> bool:
+    # Chinese citizens hurt or held abroad are a 涉外突发事件 the government must
+    # answer for at home, not foreign news.
+    comp = cfg._compiled
+    return bool(comp["foreign"].search(story)) and not comp["nationals"].search(story)
+
+
+_LETTER = re.compile(r"尊敬的[^，。！\n]{0,12}(?:领导|书记|市长|县长|局长|厅长|主任|先生|女士)")
+_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;\n]*")
+_STOPS = "。！？；!?;\n"
+_CLAUSE_BREAK = re.compile(r"[，。；！？,;!?\n]")
+
+
+def _drop_harmless(text: str, cfg: UrgencyConfig) -> tuple[str, str | None]:
+    """(text without drill/commemoration/publicity sentences, the frame word if
+    the first sentence frames the whole text as harmless)."""
+    comp = cfg._compiled
+    hits = list(comp["harmless"].finditer(text))
+    if not hits:
+        return text, None
+    first = _SENTENCE.match(text)
+    frame = comp["frame"].search(first.group(0)) if first else None
+    if frame:
+        return "", frame.group(0)
+    kept, pos = [], 0
+    for m in hits:
+        if m.start() < pos:
+            continue  # already inside a dropped sentence
+        start = max(text.rfind(ch, 0, m.start()) for ch in _STOPS) + 1
+        ends = [i for i in (text.find(ch, m.end()) for ch in _STOPS) if i >= 0]
+        end = min(ends) + 1 if ends else len(text)
+        kept.append(text[pos:max(pos, start)])
+        pos = end
+    kept.append(text[pos:])
+    return "".join(kept), None
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The clause (between commas/full stops) around text[start:end]."""
+    left = text[max(0, start - 40):start]
+    right = text[end:end + 40]
+    return _CLAUSE_BREAK.split(left)[-1] + text[start:end] + _CLAUSE_BREAK.split(right, 1)[0]
 
 
 def _by_official(text: str, cfg: UrgencyConfig) -> bool:
@@ -244,9 +340,12 @@ def _events(text: str, cfg: UrgencyConfig) -> tuple[dict[str, str], dict[str, st
     terms: set[str] = set()
     for m in comp["category"].finditer(text):
         term = m.group(0)
+        if term in terms:
+            continue  # already seen happening: repeats add nothing
         category = comp["term_category"][term]
         window = text[max(0, m.start() - w):m.end() + w]
-        happened = comp["cue"].search(window) and not comp["damp"].search(window)
+        happened = (comp["cue"].search(window)
+                    and not comp["damp"].search(_clause(text, m.start(), m.end())))
         (events if happened else mentions).setdefault(category, term)
         if happened:
             terms.add(term)
@@ -262,6 +361,12 @@ def score_urgency(inp: UrgencyInput, config: UrgencyConfig | None = None) -> Urg
     text, abroad = _split_foreign(full, cfg)
     score = 0.0
     reasons: list[str] = []
+    # Drills, simulations and anniversaries describe incidents that did not
+    # happen now: they are read only for mentions, never for events or casualties.
+    raw_text = text
+    text, frame = _drop_harmless(text, cfg)
+    if frame:
+        reasons.append(f"常规报道：{frame}（演练/纪念等，非正在发生的事件）")
 
     events, mentions, n_terms = _events(text, cfg)
     foreign_events = _events(abroad, cfg)[0] if abroad else {}
@@ -274,11 +379,17 @@ def score_urgency(inp: UrgencyInput, config: UrgencyConfig | None = None) -> Urg
         score += (w["emergency_event"] + w["extra_category"] * (len(events) - 1)
                   + w.get("extra_term", 0.0) * min(3, n_terms - 1))
         reasons += [f"突发事件：{term}（{cat}）" for cat, term in events.items()]
-    elif mentions:
-        score += w["emergency_mention"]
-        reasons += [f"提及：{term}（{cat}，未见事件发生）" for cat, term in mentions.items()]
+    else:
+        if text != raw_text:
+            # Terms in drill/commemoration sentences still count as mentions.
+            held, said, _ = _events(raw_text, cfg)
+            mentions = {**held, **said, **mentions}
+        if mentions:
+            score += w["emergency_mention"]
+            reasons += [f"提及：{term}（{cat}，未见事件发生）" for cat, term in mentions.items()]
 
-    casualties = extract_casualties(text)
+    near = _near(text, _CASUALTY_TRIGGER, 40)
+    casualties = _casualties_near(near)
     casualty_score = 0.0
     labels = {"deaths": "伤亡：死亡", "missing": "伤亡：失踪/被困", "injured": "伤亡：受伤",
               "evacuated": "紧急转移/疏散："}
@@ -287,7 +398,7 @@ def score_urgency(inp: UrgencyInput, config: UrgencyConfig | None = None) -> Urg
         if n:
             casualty_score += _tier(cfg.casualty_points.get(kind, []), n)
             reasons.append(f"{labels[kind]} {n} 人")
-    if not casualty_score and _vague_casualties(text):
+    if not casualty_score and _vague_casualties(near):
         casualty_score = w["vague_casualties"]
         reasons.append("伤亡：报道有人员伤亡（未给出人数）")
     elif not casualty_score and events and _NO_CASUALTIES.search(text):
@@ -324,6 +435,10 @@ def score_urgency(inp: UrgencyInput, config: UrgencyConfig | None = None) -> Urg
         label = "暴力执法/殴打指控：" if violent else "执法/廉政问题指控："
         reasons.append(label + "、".join(misconduct[:4]))
 
+    if w.get("letter_form") and _LETTER.search(full[:80]):
+        score += w["letter_form"]
+        reasons.append("文体：致领导的来信（信访件，非新闻报道）")
+
     negative = float((inp.sentiment_scores or {}).get("negative", 0.0))
     if negative >= 0.5:
         score += w["negative_sentiment"] * negative
@@ -339,7 +454,7 @@ def score_urgency(inp: UrgencyInput, config: UrgencyConfig | None = None) -> Urg
         score += min(w["growth_max"], 2.5 * math.log2(1 + inp.growth_per_hour))
         reasons.append(f"传播：1 小时内新增 {inp.growth_per_hour:g} 篇")
 
-    final = round(min(100.0, score))
+    final = round(min(100.0, max(0.0, score)))
     level = _level(final, casualties, cfg)
     return UrgencyResult(score=final, level=level, reasons=reasons)
 

@@ -123,3 +123,51 @@ def _auc(split: str, cfg: UrgencyConfig) -> float:
 def test_ranking_auc_on_held_out_halves(split: str, cfg: UrgencyConfig) -> None:
     # Emergencies vs routine 新闻联播 news and citizen complaints; see docs/analysis.md.
     assert _auc(split, cfg) >= 0.98
+
+
+def test_alternation_is_a_trie_matching_longest_terms() -> None:
+    from analysis.urgency import _alternation
+    p = _alternation(["火", "火灾", "聚集", "聚集性疫情", "H7N9"])
+    assert p.findall("火灾后出现聚集性疫情，又见聚集与火，H7N9") == [
+        "火灾", "聚集性疫情", "聚集", "火", "H7N9"]
+
+
+@pytest.mark.parametrize("text,kind,n", [
+    ("累计报告发病学生48例，均为轻症", "injured", 48),
+    ("已有63名学生被送往医院", "injured", 63),
+    ("已发现2名遇难者，另有3人失联", "deaths", 2),
+])
+def test_extract_casualties_more_wordings(text: str, kind: str, n: int) -> None:
+    assert extract_casualties(text)[kind] == n
+
+
+def test_drills_and_anniversaries_are_not_events(cfg: UrgencyConfig) -> None:
+    drill = _score(cfg, "县人民医院开展群体性伤员救治应急演练。模拟高速公路发生多车相撞造成20余人受伤，"
+                        "医院迅速启动预案，分批接收救治伤员。")
+    assert drill.score < 15 and drill.level is None
+    assert any(x.startswith("常规报道：演练") for x in drill.reasons)
+    memorial = _score(cfg, "今天是特大地震十六周年纪念日，群众来到纪念馆敬献鲜花，缅怀在地震中遇难的同胞。")
+    assert memorial.score < 15
+    real = _score(cfg, "某县凌晨发生5.9级地震，已造成12人死亡、200余人受伤。")
+    assert real.score >= 60 and real.level in ("I", "II")
+
+
+def test_prevention_clause_does_not_silence_the_incident_clause(cfg: UrgencyConfig) -> None:
+    r = _score(cfg, "两名学生到水库游泳，不幸溺水身亡，当地教育部门已组织开展防溺水专项整治。")
+    assert any(x.startswith("突发事件：") for x in r.reasons)
+    routine = _score(cfg, "省监狱管理局召开会议，要求严防罪犯脱逃、自杀、行凶等事件发生，确保监狱持续安全稳定。")
+    assert routine.score < 15
+
+
+def test_justice_incidents_and_nationals_abroad(cfg: UrgencyConfig) -> None:
+    escape = _score(cfg, "省监狱管理局通报：某监狱一名罪犯于昨日凌晨利用外出劳动之机脱逃，监狱已会同公安机关全力追捕。")
+    assert "突发事件：脱逃（司法行政安全事件）" in escape.reasons
+    abroad = _score(cfg, "一辆载有我国游客的大巴在境外某国山区坠崖，目前已确认11名中国公民遇难，我驻当地使馆已启动应急机制。")
+    assert abroad.level in ("I", "II") and not any("境外事件" in x for x in abroad.reasons)
+
+
+def test_letters_and_anger_weigh_little(cfg: UrgencyConfig) -> None:
+    letter = _score(cfg, "尊敬的市长：您好！小区物业乱收费，业主多次反映无果，请领导关注。",
+                    sentiment_scores={"negative": 0.99})
+    assert letter.score <= 4 and letter.level is None
+    assert any(x.startswith("文体：致领导的来信") for x in letter.reasons)
