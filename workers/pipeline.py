@@ -16,3 +16,12 @@ def analyse_mention(mention_id: int) -> dict:
 def open_case_if_due(mention_id: int) -> int | None:
     case = judgement.maybe_open_case(mention_id)
     return case.pk if case else None
+
+
+@yuqing_task("yuqing.analyse.sweep", max_retries=0, expires=600)
+def requeue_unanalysed() -> int:
+    """Nothing is lost: a mention whose analysis task died (worker lost, retries spent) is queued again."""
+    ids = judgement.stale_unanalysed()
+    for mention_id in ids:
+        analyse_mention.delay(mention_id)
+    return len(ids)

@@ -177,3 +177,10 @@ def standalone_analyzer() -> Analyzer:
         for r in data.get("routing_rules", [])
     )
     return _analyzer_for("file", json.dumps(plans, ensure_ascii=False, sort_keys=True), rules)
+
+
+def stale_unanalysed(older_than: timedelta = timedelta(minutes=15), limit: int = 2000) -> list[int]:
+    """Mentions stored a while ago but still not judged (their task was lost or kept failing)."""
+    cutoff = timezone.now() - older_than
+    return list(Mention.objects.filter(analysed_at__isnull=True, fetched_at__lt=cutoff)
+                .order_by("fetched_at").values_list("id", flat=True)[:limit])

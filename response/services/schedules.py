@@ -7,6 +7,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 DEFAULT_SCHEDULES: dict[str, tuple[str, int | dict]] = {
     "按计划采集各采集源": ("yuqing.schedule.crawls", 5),
     "检查采集源健康（失明告警）": ("yuqing.health.sources", 15),
+    "重新研判丢失任务的条目": ("yuqing.analyse.sweep", 15),
     "检测各监测方案声量突增（每小时）": ("yuqing.spikes.check", {"minute": "5"}),
     "检查案件时限（预警、升级、催办）": ("yuqing.deadlines.check", 5),
     "补发免打扰期间与失败的通知": ("yuqing.notify.flush", 5),
