@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from celery import Task
 
@@ -21,10 +22,10 @@ class YuqingTask(Task):
     retry_jitter = True
     max_retries = 5
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:  # noqa: ANN001
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         logger.error("task.failed name=%s id=%s args=%s error=%s", self.name, task_id, args, exc)
 
-    def on_retry(self, exc, task_id, args, kwargs, einfo) -> None:  # noqa: ANN001
+    def on_retry(self, exc, task_id, args, kwargs, einfo) -> None:
         logger.warning("task.retry name=%s id=%s args=%s error=%s", self.name, task_id, args, exc)
 
 

@@ -1,5 +1,5 @@
 """Production: PostgreSQL and Redis are required, secrets come from the environment."""
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False

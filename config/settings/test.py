@@ -2,7 +2,7 @@
 import tempfile
 from pathlib import Path
 
-from .base import *  # noqa: F401,F403
+from .base import *  # noqa: F403
 from .base import DATABASES, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

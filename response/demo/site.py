@@ -180,7 +180,7 @@ class DemoSite:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def start(self) -> "DemoSite":
+    def start(self) -> DemoSite:
         self._thread.start()
         return self
 
@@ -222,7 +222,7 @@ class DemoSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 status, ctype, body = site.render(self.path.split("?")[0])
                 data = body.encode("utf-8")
                 self.send_response(status)

@@ -37,5 +37,5 @@ class Section(models.Model):
         return self.name
 
     @classmethod
-    def fallback(cls) -> "Section":
+    def fallback(cls) -> Section:
         return cls.objects.filter(is_fallback=True).first() or cls.objects.order_by("order").first()

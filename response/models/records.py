@@ -10,10 +10,10 @@ class AuditImmutable(Exception):
 
 
 class AuditQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # noqa: ANN003, ANN201
+    def update(self, **kwargs):
         raise AuditImmutable("审计记录不可修改")
 
-    def delete(self):  # noqa: ANN201
+    def delete(self):
         raise AuditImmutable("审计记录不可删除")
 
 
@@ -39,12 +39,12 @@ class AuditEntry(models.Model):
         verbose_name = verbose_name_plural = "审计记录"
         ordering = ["-at", "-id"]
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs) -> None:
         if self.pk is not None and not self._state.adding:
             raise AuditImmutable("审计记录不可修改")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def delete(self, *args, **kwargs):
         raise AuditImmutable("审计记录不可删除")
 
 

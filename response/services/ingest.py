@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from response.demo.site import DemoSite
 from response.models import Case, Event, Mention, Source
-from response.services.sources_io import load_sources
 from response.services.demo import DEMO_SOURCES
+from response.services.sources_io import load_sources
 from response.tests.factories import UserFactory
 from workers.crawl import crawl_source
 

@@ -150,7 +150,7 @@ def test_concurrent_runs_notify_exactly_once(bureau, people, redis_lock):
         try:
             barrier.wait()
             reports.append(escalation.check_deadlines(now=later, blocking_timeout=blocking))
-        except Exception as exc:  # noqa: BLE001 — surfaced below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()
@@ -189,7 +189,7 @@ def test_concurrent_runs_without_lock_rely_on_unique_keys(bureau, people, settin
         try:
             barrier.wait()
             escalation.check_deadlines(now=later)
-        except Exception as exc:  # noqa: BLE001 — surfaced below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()

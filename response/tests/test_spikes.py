@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -9,8 +9,8 @@ from response.models import Event, Mention, Notification, SpikeAlert
 from response.services.spikes import check_spikes
 from response.tests.factories import SourceFactory, UserFactory
 
-NOW = datetime(2026, 11, 27, 10, 20, tzinfo=dt_timezone.utc)
-CURRENT = datetime(2026, 11, 27, 9, 0, tzinfo=dt_timezone.utc)  # the last complete hour
+NOW = datetime(2026, 11, 27, 10, 20, tzinfo=UTC)
+CURRENT = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # the last complete hour
 
 
 def add(source, at, plans, event=None, n=1):

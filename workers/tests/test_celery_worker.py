@@ -12,10 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.db import connection
-
-from celery._state import _set_task_join_will_block
 
 from config.celery_app import app
 from response.demo.site import DemoSite

@@ -39,7 +39,7 @@ class Command(BaseCommand):
         for email in recipients:
             try:
                 outcome = digest.deliver_digest(label, email, scope)
-            except Exception as exc:  # noqa: BLE001 — reported per recipient; the others still get theirs
+            except Exception as exc:
                 failed += 1
                 self.stderr.write(f"{email}: 发送失败 {type(exc).__name__}: {exc}")
                 continue

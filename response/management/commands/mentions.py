@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="输出文件（默认标准输出）")
 
     def handle(self, *args, action: str, format: str, output: str | None, **options):
-        out = open(output, "w", encoding="utf-8") if output else sys.stdout
+        out = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115 - closed below
         try:
             rows = Mention.objects.select_related("source").order_by("id")
             for m in rows.iterator(chunk_size=2000):

@@ -123,7 +123,7 @@ def deliver(notification_id: int, now: datetime | None = None) -> str:
         if notifier is None:
             raise NotifyError(f"未知通知通道：{row.channel}")
         notifier.send(row.recipient, message)
-    except Exception as exc:  # noqa: BLE001 — every failure is recorded and retried, never raised into casework
+    except Exception as exc:
         row.error = str(exc)[:2000]
         if row.attempts >= MAX_ATTEMPTS:
             row.status = Notification.Status.GAVE_UP
