@@ -17,7 +17,7 @@ import re
 _FURNITURE_RE = re.compile(
     r"当前位置|您的位置|您现在的位置|所在位置|现在位置"
     r"|^[（(【\[]?\s*(?:责任编辑|責任編輯|责编|責編|编辑|編輯|校对|校對|审核|審核|审校|终审|初审|编审"
-    r"|监制|主编|美编|图片编辑|视频编辑|来源|來源|信息来源|文章来源|稿源|出处|作者)\s*[:：]"
+    r"|监制|主编|美编|图片编辑|视频编辑)\s*[:：]"
     r"|(?:责任编辑|責任編輯|责编)\s*[:：]"
     r"|发布时间|发布日期|發佈時間|浏览次数|浏览量|阅读次数|点击数|点击次数|访问量"
     r"|字[体號号]\s*[:：]?\s*[\[【]?\s*大\s*中\s*小"
@@ -42,6 +42,15 @@ _DATED_ENTRY_RE = re.compile(
 # The info bar under a headline: a date plus a label (来源/作者/编辑/浏览…) on one short line.
 _FULL_DATE_RE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
 _INFO_LABEL_RE = re.compile(r"来源|來源|作者|编辑|編輯|浏览|瀏覽|点击|字号|字號|发布|發佈|阅读")
+# "来源：X" / "作者：X" open both info bars and real sentences ("来源：国家统计局的数据显示，…"
+# quoted from a report): only a short line, or one carrying several labels, is furniture.
+_SOURCE_LABEL_RE = re.compile(
+    r"^[（(【\[]?\s*(?:来源|來源|信息来源|文章来源|稿源|出处|出處|作者)\s*[:：]"
+)
+_LABEL_WITH_COLON_RE = re.compile(
+    r"(?:来源|來源|作者|记者|编辑|編輯|责编|浏览|瀏覽|点击|字号|字號|时间|日期|发布|阅读)\s*[:：]"
+)
+_LABEL_LINE_MAX = 30
 _SENTENCE_END_RE = re.compile(r"[。！？!?；;]")
 # "澎湃新闻记者 邹娟", "本报记者 张三 通讯员 李四": a byline above the first paragraph.
 _BYLINE_RE = re.compile(
@@ -59,6 +68,9 @@ def is_furniture(line: str) -> bool:
         return False
     if _FULL_DATE_RE.search(line) and _INFO_LABEL_RE.search(line):
         return True
+    if _SOURCE_LABEL_RE.match(line):
+        return (len(line) <= _LABEL_LINE_MAX
+                or len(_LABEL_WITH_COLON_RE.findall(line)) >= 2)
     return bool(_FURNITURE_RE.search(line) or _DATED_ENTRY_RE.match(line))
 
 

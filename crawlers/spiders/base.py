@@ -210,11 +210,17 @@ class SourceSpider(scrapy.Spider):
         reason = self.block_reason(text, response)
         if reason:
             self.mark_blind(reason, response.url)
+        data = self.safe_extract(text, response)
+        yield from self.finish_article(text, response, data, encoding)
+
+    def safe_extract(self, text: str, response: Response) -> dict[str, Any]:
         try:
-            data = self.extract(text, response)
+            return self.extract(text, response)
         except Exception as exc:  # hostile pages must not stop the crawl; keep the raw page
             logger.exception("crawl.parse_failed source=%s url=%s", self.slug, response.url)
-            data = {"parse_error": f"解析失败：{type(exc).__name__}: {exc}"[:300]}
-        item = self.build_item(response, data, encoding)
-        if item is not None:
-            yield item
+            return {"parse_error": f"解析失败：{type(exc).__name__}: {exc}"[:300]}
+
+    def finish_article(self, text: str, response: Response, data: dict[str, Any],
+                       encoding: str) -> Iterator[Any]:
+        """Turn an extracted page into its item (spiders that follow pages override this)."""
+        yield self.build_item(response, data, encoding)

@@ -11,7 +11,9 @@ from scrapy.http import Response
 
 from crawlers.extract.article import extract_article
 from crawlers.extract.links import discover_links, next_page
+from crawlers.extract.pagination import page_number
 from crawlers.spiders.base import SourceSpider
+from crawlers.spiders.pages import ArticlePagesMixin
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,10 @@ class ListPageMixin:
         if not links:
             logger.warning("crawl.no_links source=%s url=%s", self.slug, response.url)
             self.failures.append({"url": response.url, "error": "列表页未发现文章链接"})
+        # A list that links an article's page 2 beside page 1: the continuation is read
+        # through page 1's pager, never as an article of its own.
+        links = [url for url in links
+                 if not any(other != url and (page_number(url, other) or 0) > 1 for other in links)]
         new = [url for url in links if not self.is_seen(url)]
         for url in new:
             if not self.can_request_article():
@@ -52,8 +58,9 @@ class ListPageMixin:
                                                meta={"list_page": page + 1})
 
 
-class HtmlSpider(ListPageMixin, SourceSpider):
-    """Articles found through a news list page, extracted by trafilatura or selectors."""
+class HtmlSpider(ArticlePagesMixin, ListPageMixin, SourceSpider):
+    """Articles found through a news list page, extracted by trafilatura or selectors;
+    a multi-page article is followed through its pager and emitted as one item."""
 
     name = "html"
     kind = "html"

@@ -21,6 +21,7 @@ from crawlers.extract.article import extract_article
 from crawlers.extract.canonical import canonicalize
 from crawlers.extract.dates import parse_datetime, to_iso
 from crawlers.spiders.base import SourceSpider
+from crawlers.spiders.pages import ArticlePagesMixin
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class FeedMixin:
         return data
 
 
-class RssSpider(FeedMixin, SourceSpider):
+class RssSpider(ArticlePagesMixin, FeedMixin, SourceSpider):
     """Articles announced by an RSS/Atom feed."""
 
     name = "rss"
