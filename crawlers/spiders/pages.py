@@ -70,7 +70,7 @@ class ArticlePagesMixin:
         try:
             page = extract_article(text, response.url, selectors=self.selectors,
                                    site_name=self.source.get("name"))
-        except Exception as exc:  # noqa: BLE001 — a bad continuation must not lose page 1
+        except Exception as exc:  # a bad continuation must not lose page 1
             logger.exception("crawl.continuation_parse_failed url=%s", response.url)
             page = {"text": "", "parse_error": str(exc)}
         body = (page.get("text") or "").strip()
