@@ -399,18 +399,21 @@ class PlanMatcher:
     def term_count(self) -> int:
         return len(self._by_key)
 
-    def find_terms(self, text: str) -> Spans:
-        """Every occurrence of every term, as (start, end) offsets into ``text``."""
+    def find_terms(self, text: str, *, folded: bool = False) -> Spans:
+        """Every occurrence of every term, as (start, end) offsets into ``text``.
+        ``folded=True`` when ``text`` is already ``fold``-ed (fold keeps offsets)."""
         spans: Spans = defaultdict(list)
         if not text or not self._by_key:
             return spans
-        for end, (key, length) in self._automaton.iter(fold(text)):
+        for end, (key, length) in self._automaton.iter(text if folded else fold(text)):
             spans[key].append((end - length + 1, end + 1))
         return spans
 
-    def match(self, text: str) -> list[PlanHit]:
-        """Plans that match ``text``, in plan order, each with the hits that satisfied it."""
-        spans = self.find_terms(text)
+    def match(self, text: str, *, folded: bool = False) -> list[PlanHit]:
+        """Plans that match ``text``, in plan order, each with the hits that satisfied it.
+        ``folded=True`` when the caller passes ``fold(text)`` it already has: offsets are the
+        same, as fold keeps length."""
+        spans = self.find_terms(text, folded=folded)
         if not spans:
             return []
         # Every plan needs a positive term, so only plans sharing a found term can match.

@@ -16,7 +16,9 @@ import platform
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import partial
 from importlib import metadata
@@ -31,7 +33,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import normalize
 
-from analysis.text import fold, is_content_token, tokenize
+from analysis.text import fold, is_content_token, tokenize, tokenize_folded
 
 logger = logging.getLogger(__name__)
 
@@ -140,9 +142,7 @@ def check_versions(meta: dict[str, Any], where: str = "") -> list[str]:
 # ---------------------------------------------------------------- the linear text model
 
 
-def word_ngrams(text: str, low: int = 1, high: int = 2) -> list[str]:
-    """Tokens of ``text`` and their n-grams joined by a space (scikit-learn's naming)."""
-    tokens = tokenize(text)
+def _token_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
     out = tokens if low == 1 else []
     for n in range(max(low, 2), high + 1):
         # zip + map keep the per-n-gram work in C; a Python loop here doubles the cost.
@@ -150,12 +150,16 @@ def word_ngrams(text: str, low: int = 1, high: int = 2) -> list[str]:
     return out
 
 
+def word_ngrams(text: str, low: int = 1, high: int = 2) -> list[str]:
+    """Tokens of ``text`` and their n-grams joined by a space (scikit-learn's naming)."""
+    return _token_ngrams(tokenize(text), low, high)
+
+
 _SPACES_RE = re.compile(r"\s\s+")
 
 
-def char_ngrams(text: str, low: int = 1, high: int = 3) -> list[str]:
-    """Character n-grams of the folded text, whitespace runs collapsed."""
-    t = _SPACES_RE.sub(" ", fold(text))
+def _folded_char_ngrams(folded: str, low: int, high: int) -> list[str]:
+    t = _SPACES_RE.sub(" ", folded)
     out: list[str] = []
     for n in range(low, high + 1):
         if n == 1:
@@ -165,6 +169,11 @@ def char_ngrams(text: str, low: int = 1, high: int = 3) -> list[str]:
     return out
 
 
+def char_ngrams(text: str, low: int = 1, high: int = 3) -> list[str]:
+    """Character n-grams of the folded text, whitespace runs collapsed."""
+    return _folded_char_ngrams(fold(text), low, high)
+
+
 def head_char_ngrams(text: str, chars: int = 30, low: int = 1, high: int = 3) -> list[str]:
     """Character n-grams of the first ``chars`` characters only. Citizen messages arrive as
     title + body run together; the title (about the first 30 characters) names the matter, so
@@ -172,13 +181,132 @@ def head_char_ngrams(text: str, chars: int = 30, low: int = 1, high: int = 3) ->
     return char_ngrams(text[:chars], low, high)
 
 
+# ---------------------------------------------------------------- shared text analysis
+#
+# The sentiment and the section model read the same lead, and each of their vectorizers used
+# to fold, segment and count it again (per text: four folds, two segmentations, two identical
+# character n-gram counts). Inside ``shared_features()`` a text is folded and segmented once
+# and each distinct analyzer's counts are computed once, whichever model asks; the counts are
+# exactly what the pickled analyzers return.
+
+
+class _Analysed:
+    """One text's folded form, tokens and n-gram counts per analyzer, computed on demand."""
+
+    __slots__ = ("text", "_folded", "_tokens", "counts")
+
+    def __init__(self, text: str, folded: str | None = None):
+        self.text = text
+        self._folded = folded
+        self._tokens: list[str] | None = None
+        self.counts: dict[tuple[Any, ...], Counter[str]] = {}
+
+    @property
+    def folded(self) -> str:
+        if self._folded is None:
+            self._folded = fold(self.text)
+        return self._folded
+
+    @property
+    def tokens(self) -> list[str]:
+        if self._tokens is None:
+            # tokenize() minus its own fold: the same cut of the same folded string.
+            self._tokens = tokenize_folded(self.folded)
+        return self._tokens
+
+
+def _shared_word_ngrams(doc: _Analysed, low: int = 1, high: int = 2) -> list[str]:
+    return _token_ngrams(doc.tokens, low, high)
+
+
+def _shared_char_ngrams(doc: _Analysed, low: int = 1, high: int = 3) -> list[str]:
+    return _folded_char_ngrams(doc.folded, low, high)
+
+
+def _shared_head_char_ngrams(doc: _Analysed, chars: int = 30, low: int = 1,
+                             high: int = 3) -> list[str]:
+    # fold maps character by character, keeping length: fold(text[:n]) == fold(text)[:n].
+    return _folded_char_ngrams(doc.folded[:chars], low, high)
+
+
+# The pickled analyzers (their import paths are the saved models' interface) and their
+# equivalents over a shared analysis.
+_SHARED_ANALYZERS = {
+    word_ngrams: _shared_word_ngrams,
+    char_ngrams: _shared_char_ngrams,
+    head_char_ngrams: _shared_head_char_ngrams,
+}
+_shared: ContextVar[dict[str, _Analysed] | None] = ContextVar("shared_text_features", default=None)
+
+
+@contextmanager
+def shared_features() -> Iterator[None]:
+    """Within the block, models reuse each text's folding, tokens and n-gram counts (a nested
+    block shares the outer one). Results are identical with or without it; keep blocks to one
+    batch, as they hold every text seen."""
+    if _shared.get() is not None:
+        yield
+        return
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def _analysed(text: str) -> _Analysed:
+    docs = _shared.get()
+    if docs is None:
+        return _Analysed(text)
+    doc = docs.get(text)
+    if doc is None:
+        doc = docs[text] = _Analysed(text)
+    return doc
+
+
+def seed_folded(text: str, folded: str) -> None:
+    """Tell the current ``shared_features()`` block that ``fold(text) == folded`` (a caller
+    that folded a longer string already holds the fold of each of its prefixes)."""
+    docs = _shared.get()
+    if docs is not None and text not in docs:
+        docs[text] = _Analysed(text, folded)
+
+
+def folded_text(text: str) -> str:
+    """``fold(text)``, computed once per ``shared_features()`` block."""
+    return _analysed(text).folded
+
+
+def _shared_counter(analyzer: Any) -> Callable[[str], Counter[str]] | None:
+    """For a pickled ``partial(word_ngrams | char_ngrams | head_char_ngrams, **kw)``, a function
+    text -> term counts reading the shared analysis; None for any other analyzer."""
+    if not isinstance(analyzer, partial) or analyzer.args:
+        return None
+    fast = _SHARED_ANALYZERS.get(analyzer.func)
+    if fast is None:
+        return None
+    kwargs = dict(analyzer.keywords)
+    key = (analyzer.func.__name__, *sorted(kwargs.items()))
+
+    def counts(text: str) -> Counter[str]:
+        doc = _analysed(text)
+        found = doc.counts.get(key)
+        if found is None:
+            found = doc.counts[key] = Counter(fast(doc, **kwargs))
+        return found
+
+    return counts
+
+
 class FastTfidfVectorizer(TfidfVectorizer):
     """TfidfVectorizer whose ``transform`` counts with ``collections.Counter`` and looks terms
     up with ``map``: scikit-learn's per-feature Python loop was 60 % of the cost of scoring a
     2 KB article. Fitting is scikit-learn's own; the result equals its ``transform``
-    (sublinear tf, idf, l2 norm; the public ``vocabulary_`` and ``idf_`` only)."""
+    (sublinear tf, idf, l2 norm; the public ``vocabulary_`` and ``idf_`` only). Our own
+    analyzers read the shared analysis (``shared_features``) instead of re-folding the text."""
 
     def transform(self, raw_documents: Iterable[str]) -> sparse.csr_matrix:
+        shared = _shared_counter(self.analyzer)
         analyze = self.build_analyzer()
         vocab = self.vocabulary_
         # One flat list of (term, count) for the whole batch and one numpy pass at the end:
@@ -187,7 +315,10 @@ class FastTfidfVectorizer(TfidfVectorizer):
         tfs: list[int] = []
         sizes: list[int] = []
         for doc in raw_documents:
-            counts = Counter(analyze(doc))
+            if shared is not None and isinstance(doc, str):
+                counts = shared(doc)
+            else:
+                counts = Counter(analyze(doc))
             terms.extend(counts)
             tfs.extend(counts.values())
             sizes.append(len(counts))
@@ -303,17 +434,30 @@ class LinearTextModel:
         return np.mean([c.estimator.coef_ for c in clf.calibrated_classifiers_], axis=0)
 
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, sparse.csr_matrix]:
-        x = self.features.transform(list(texts))
+        with shared_features():  # the word and char vectorizers fold each text once
+            x = self.features.transform(list(texts))
         return self.pipeline.named_steps["clf"].predict_proba(x), sparse.csr_matrix(x)
 
     def explain_row(self, x_row: sparse.csr_matrix, label_index: int, top: int = 8) -> list[tuple[str, float]]:
         """Top features by |contribution| to ``label_index``; word and char features with the
         same surface string are merged so the explanation reads as words."""
-        mask = self._shown[x_row.indices]
-        idx = x_row.indices[mask]
+        return self.explain_features(x_row.indices, x_row.data, label_index, top)
+
+    def explain_matrix_row(self, x: sparse.csr_matrix, i: int, label_index: int,
+                           top: int = 8) -> list[tuple[str, float]]:
+        """``explain_row(x[i], ...)`` without building the row matrix (scipy's row indexing
+        cost more than the explanation itself)."""
+        start, end = x.indptr[i], x.indptr[i + 1]
+        return self.explain_features(x.indices[start:end], x.data[start:end], label_index, top)
+
+    def explain_features(self, indices: np.ndarray, data: np.ndarray, label_index: int,
+                         top: int = 8) -> list[tuple[str, float]]:
+        """``explain_row`` over one row's feature indices and values."""
+        mask = self._shown[indices]
+        idx = indices[mask]
         if idx.size == 0:
             return []
-        contrib = x_row.data[mask] * self._coef[label_index, idx]
+        contrib = data[mask] * self._coef[label_index, idx]
         if contrib.size > 8 * top:
             # Only the strongest candidates can make the list; merging is a Python loop.
             keep = np.argpartition(-np.abs(contrib), 8 * top)[: 8 * top]

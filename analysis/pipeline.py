@@ -16,6 +16,7 @@ import yaml
 
 from analysis.events import EventIndex
 from analysis.keywords import compile_plans
+from analysis.modelstore import seed_folded, shared_features
 from analysis.routing import DEFAULT_MIN_CONFIDENCE, RoutingDecision, RoutingRule, route
 from analysis.text import fold
 from analysis.urgency import UrgencyConfig, UrgencyInput, score_urgency
@@ -76,13 +77,24 @@ class Analyzer:
         return self.analyze_many([doc])[0]
 
     def analyze_many(self, docs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        with shared_features():  # both models share each lead's folding, tokens and n-grams
+            return self._analyze_many(docs)
+
+    def _analyze_many(self, docs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         prepared = [_doc_text(d) for d in docs]
         joined = [f"{t}\n{x}" if t else x for t, x in prepared]
-        leads = [j[: len(t) + 1 + self.model_chars] for (t, _), j in zip(prepared, joined)]
+        # Folded once per document, for keywords, the models, routing rules and event
+        # shingles: fold keeps length and maps character by character, so a lead's fold is
+        # the prefix of the document's fold and keyword offsets stay valid.
+        folded = [fold(j) for j in joined]
+        leads = []
+        for (t, _), j, f in zip(prepared, joined, folded):
+            end = len(t) + 1 + self.model_chars
+            leads.append(j[:end])
+            seed_folded(leads[-1], f[:end])
         sentiments = self.sentiment_model.predict(leads) if leads else []
 
-        folded = [fold(j) for j in joined]  # once, for routing rules and event shingles
-        hits = [self.matcher.match(j) if self.matcher else [] for j in joined]
+        hits = [self.matcher.match(f, folded=True) if self.matcher else [] for f in folded]
         # Rules first; the section model sees only the documents no human or rule decided.
         decisions: list[RoutingDecision | None] = []
         for doc, h, f in zip(docs, hits, folded):

@@ -70,7 +70,7 @@ class SectionModel(LinearTextModel):
         for i, row in enumerate(probs):
             k = int(row.argmax())
             scores = {label: round(float(row[j]), 4) for j, label in enumerate(self.labels)}
-            terms = self.explain_row(x[i], k) if explain else []
+            terms = self.explain_matrix_row(x, i, k) if explain else []
             out.append(SectionPrediction(self.labels[k], round(float(row[k]), 4), terms, scores))
         return out
 

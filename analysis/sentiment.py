@@ -33,7 +33,13 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from analysis.modelstore import LinearTextModel, load_model, text_features
+from analysis.modelstore import (
+    LinearTextModel,
+    folded_text,
+    load_model,
+    shared_features,
+    text_features,
+)
 from analysis.text import fold
 
 logger = logging.getLogger(__name__)
@@ -138,13 +144,15 @@ def news_cues() -> tuple[ahocorasick.Automaton | None, dict[str, tuple[str, floa
     return automaton, cues
 
 
-def cue_hits(text: str) -> list[str]:
-    """News cues in ``text``, longest match only where cues overlap (暴力执法 over 暴力)."""
+def cue_hits(text: str, *, folded: bool = False) -> list[str]:
+    """News cues in ``text``, longest match only where cues overlap (暴力执法 over 暴力).
+    ``folded=True`` when ``text`` is already ``fold``-ed (saves a pass)."""
     automaton, _ = news_cues()
     if automaton is None:
         return []
     spans = sorted(
-        ((end - len(term) + 1, end, term) for end, term in automaton.iter(fold(text))),
+        ((end - len(term) + 1, end, term)
+         for end, term in automaton.iter(text if folded else fold(text))),
         key=lambda s: (s[0], -len(s[2])),
     )
     out, reach = [], -1
@@ -159,6 +167,11 @@ class SentimentModel(LinearTextModel):
     def predict(self, texts: Sequence[str], *, explain: bool = True) -> list[SentimentResult]:
         if not texts:
             return []
+        # One fold per unit for the model's features and the cue scan alike.
+        with shared_features():
+            return self._predict(texts, explain)
+
+    def _predict(self, texts: Sequence[str], explain: bool) -> list[SentimentResult]:
         # Every unit (a short text, or one sentence of a long one) goes through one batched
         # transform; owner[i] is the text unit i belongs to, weight[i] its share of the vote.
         units, owner, weight, tails = [], [], [], []
@@ -172,7 +185,7 @@ class SentimentModel(LinearTextModel):
                 owner.append(n)
                 weight.append(max(len(part), 1) * (2.0 if j == 0 and len(parts) > 1 else 1.0))
         probs, x = self.probabilities(units)
-        cue_terms = [cue_hits(u) for u in units]
+        cue_terms = [cue_hits(folded_text(u), folded=True) for u in units]
         probs = self._apply_cues(probs, cue_terms)
         # Units of one text are consecutive: bounds[n]:bounds[n + 1] are text n's rows.
         bounds = np.searchsorted(np.asarray(owner), np.arange(len(texts) + 1))
@@ -236,9 +249,11 @@ class SentimentModel(LinearTextModel):
     def _explain(self, x: sparse.csr_matrix, rows: np.ndarray, w: np.ndarray, k: int,
                  cue_terms: list[list[str]], tail_terms: Sequence[str] = (),
                  tail_len: int = 0) -> list[tuple[str, float]]:
-        block = x[rows[0] : rows[-1] + 1]
-        row = block if len(rows) == 1 else sparse.csr_matrix(w.reshape(1, -1)) @ block
-        terms = dict(self.explain_row(row, k, top=8))
+        if len(rows) == 1:
+            terms = dict(self.explain_matrix_row(x, int(rows[0]), k, top=8))
+        else:
+            block = x[rows[0] : rows[-1] + 1]
+            terms = dict(self.explain_row(sparse.csr_matrix(w.reshape(1, -1)) @ block, k, top=8))
         _, cues = news_cues()
         label = self.labels[k]
         for j, found in enumerate(cue_terms):

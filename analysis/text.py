@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import rjieba
 import zhconv
 
@@ -70,9 +71,33 @@ def _fold_table() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _fold_lut() -> np.ndarray:
+    """``_fold_table`` as a code-point array over the BMP (identity where nothing changes)."""
+    lut = np.arange(0x10000, dtype=np.uint32)
+    for cp, out in _fold_table().items():
+        lut[cp] = ord(out)
+    return lut
+
+
+# Below this length str.translate is cheaper than the round trip through numpy.
+_FOLD_NUMPY_FROM = 48
+
+
 def fold(text: str) -> str:
-    """Width-fold, simplify and lower-case ``text`` without changing its length."""
-    return text.translate(_fold_table())
+    """Width-fold, simplify and lower-case ``text`` without changing its length.
+
+    ``str.translate`` with a dict costs ~45 ns a character (a dict lookup per code point: 2 KB
+    articles spent 13 % of the Analyzer's time here); long texts go through a numpy lookup
+    table instead (~2.5 ns a character), with the identical result."""
+    if len(text) < _FOLD_NUMPY_FROM:
+        return text.translate(_fold_table())
+    # surrogatepass: crawled text can hold lone surrogates; they pass through unchanged.
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    out = _fold_lut()[cps & 0xFFFF]
+    if cps.max() > 0xFFFF:  # astral characters are not in the table: unchanged
+        out = np.where(cps > 0xFFFF, cps, out)
+    return out.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def normalize(text: str) -> str:
@@ -143,9 +168,14 @@ def add_words(words: Iterable[str]) -> None:
 
 def tokenize(text: str) -> list[str]:
     """Words of ``text`` (folded), whitespace dropped, punctuation kept."""
-    if not text:
+    return tokenize_folded(fold(text)) if text else []
+
+
+def tokenize_folded(folded: str) -> list[str]:
+    """``tokenize`` of a text whose ``fold`` the caller already holds."""
+    if not folded:
         return []
-    return [t for t in _get_tokenizer().cut(fold(text), hmm=False) if not t.isspace()]
+    return [t for t in _get_tokenizer().cut(folded, hmm=False) if not t.isspace()]
 
 
 @lru_cache(maxsize=1)

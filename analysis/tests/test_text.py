@@ -71,3 +71,24 @@ def test_rjieba_agrees_with_jieba_on_news(news_sample):
         same += ours == theirs
     # Measured 200/200 identical documents (docs/analysis.md); allow a rare tie-break difference.
     assert same / total >= 0.98
+
+
+def test_fold_numpy_path_equals_the_translate_table():
+    """Long texts fold through a numpy lookup table; it must equal str.translate everywhere:
+    every BMP character, astral characters and lone surrogates (crawled text has both)."""
+    table = text._fold_table()
+    every_bmp = "".join(chr(c) for c in range(0x10000))
+    assert text.fold(every_bmp) == every_bmp.translate(table)
+    mixed = "漳州市司法局處理ＡＢＣ１２３投訴\ud83d😀𠀀\u200b\u3000社區矯正 " * 5
+    assert len(mixed) >= text._FOLD_NUMPY_FROM
+    assert text.fold(mixed) == mixed.translate(table)
+    assert "社区矫正" in text.fold(mixed) and "😀" in text.fold(mixed)
+    short = mixed[: text._FOLD_NUMPY_FROM - 1]
+    assert text.fold(short) == short.translate(table)
+
+
+def test_fold_is_idempotent():
+    """Stages that receive already-folded text may fold it again: nothing must change."""
+    every_bmp = "".join(chr(c) for c in range(0x20, 0x10000) if not 0xD800 <= c <= 0xDFFF)
+    once = text.fold(every_bmp)
+    assert text.fold(once) == once
