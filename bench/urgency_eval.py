@@ -1,6 +1,7 @@
 """Urgency ranking evaluation: ROC-AUC of emergencies vs routine news and complaints.
 
-Run: ``.venv/bin/python -m bench.urgency_eval [--split dev|test|all] [--show N] [--sentiment]``
+Run: ``.venv/bin/python -m bench.urgency_eval [--split dev|test|all] [--show N] [--sentiment]
+[--lexicon-only]``
 or ``--blind analysis/tests/fixtures/emergencies_blind2.txt`` (``group|kind|text`` lines).
 Data: analysis/tests/fixtures/urgency_eval.jsonl.gz (provenance in make_urgency_eval.py).
 Blind sets print the AUC and group means only, never per-item scores: looking at
@@ -9,6 +10,7 @@ which items fail is what turned the earlier test/holdout splits into tuning data
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
 import statistics
@@ -44,8 +46,10 @@ def load_rows(split: str = "all") -> list[dict]:
     return [r for r in rows if split == "all" or r["split"] == split]
 
 
-def score_rows(rows: list[dict], sentiment_model=None) -> list[int]:
+def score_rows(rows: list[dict], sentiment_model=None, lexicon_only: bool = False) -> list[int]:
     cfg = load_default()
+    if lexicon_only:  # the "before" figure: the text classifier switched off
+        cfg = dataclasses.replace(cfg, model_weight=0.0)
     sentiments = ([r.scores for r in sentiment_model.predict([x["text"] for x in rows])]
                   if sentiment_model else [None] * len(rows))
     return [score_urgency(UrgencyInput(title=r["title"], text=r["text"],
@@ -64,6 +68,8 @@ def main() -> None:
     ap.add_argument("--split", default="dev", choices=["dev", "test", "holdout", "all"])
     ap.add_argument("--show", type=int, default=0, help="print the N worst-ranked items per class")
     ap.add_argument("--sentiment", action="store_true", help="feed the shipped sentiment model")
+    ap.add_argument("--lexicon-only", action="store_true",
+                    help="score with the lexicon alone (urgency.yaml model.weight = 0)")
     ap.add_argument("--blind", help="a blind set file (group|kind|text); no per-item output")
     args = ap.parse_args()
     model = None
@@ -71,8 +77,9 @@ def main() -> None:
         from analysis.sentiment import load_sentiment_model
         model = load_sentiment_model()
     rows = load_blind(args.blind) if args.blind else load_rows(args.split)
-    scores = score_rows(rows, model)
+    scores = score_rows(rows, model, args.lexicon_only)
     name = Path(args.blind).name if args.blind else f"split={args.split}"
+    name += " (lexicon only)" if args.lexicon_only else ""
     print(f"{name} n={len(rows)} ROC-AUC={auc(rows, scores):.4f}")
     for neg in sorted(NEGATIVE):
         pair = [(r, x) for r, x in zip(rows, scores) if r["group"] in POSITIVE | {neg}]

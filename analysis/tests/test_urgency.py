@@ -156,7 +156,10 @@ def test_prevention_clause_does_not_silence_the_incident_clause(cfg: UrgencyConf
     r = _score(cfg, "两名学生到水库游泳，不幸溺水身亡，当地教育部门已组织开展防溺水专项整治。")
     assert any(x.startswith("突发事件：") for x in r.reasons)
     routine = _score(cfg, "省监狱管理局召开会议，要求严防罪犯脱逃、自杀、行凶等事件发生，确保监狱持续安全稳定。")
-    assert routine.score < 15
+    # The classifier gives a prison-safety meeting a small probability (its words are
+    # incident words); with the blend it stays unlevelled and far below the drowning.
+    assert routine.level is None and routine.score < 20
+    assert r.score - routine.score >= 30
 
 
 def test_justice_incidents_and_nationals_abroad(cfg: UrgencyConfig) -> None:
