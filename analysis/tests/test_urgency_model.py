@@ -1,0 +1,100 @@
+"""The learned half of urgency: the shipped classifier, its blend with the lexicon, and
+the once-measured blind set 4 floor."""
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from analysis.modelstore import load_model
+from analysis.urgency import UrgencyConfig, UrgencyInput, load_default, score_urgency
+from analysis.urgency_model import (
+    DEFAULT_MODEL_DIR,
+    UrgencyClassifier,
+    load_urgency_model,
+    model_text,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FIRE = "今日凌晨某市一居民楼发生火灾，事故造成3人死亡、6人受伤，起火原因正在调查。"
+LAWYER = ("某律师事务所律师收费太黑了！代理一个简单的离婚案收了我三万元，什么事都没做，"
+          "打电话也不接，简直是骗子，强烈要求司法局严肃处理！")
+
+
+@pytest.fixture(scope="module")
+def cfg() -> UrgencyConfig:
+    return load_default()
+
+
+def test_shipped_model_meta_records_provenance_and_cv() -> None:
+    _, meta = load_model(DEFAULT_MODEL_DIR)
+    assert meta["kind"] == "urgency" and meta["labels"] == ["other", "emergency"]
+    files = {d["file"] for d in meta["data"]}
+    assert {"emergencies.txt", "teddy2020_messages.csv.gz"} <= files
+    assert "emergencies_blind4.txt" not in files  # the blind set is never trained on
+    assert all(len(d["sha256"]) == 64 for d in meta["data"])
+    assert meta["metrics"]["best_model_weight"] == load_default().model_weight
+    size = sum(p.stat().st_size for p in DEFAULT_MODEL_DIR.iterdir())
+    assert size < 3_000_000
+
+
+def test_fast_scorer_round_trips_the_saved_pipeline() -> None:
+    pipeline, meta = load_model(DEFAULT_MODEL_DIR)
+    fast = UrgencyClassifier(pipeline, meta)
+    texts = [("", FIRE), ("", LAWYER), ("国务院常务会议", "研究部署进一步优化营商环境。" * 40),
+             ("", "楼塌了半边，底下还压着人")]
+    expected = pipeline.predict_proba([model_text(t, x) for t, x in texts])[:, 1]
+    for (title, text), p in zip(texts, expected, strict=True):
+        assert fast.probability(title, text) == pytest.approx(float(p), abs=1e-5)
+    assert fast.probability("", FIRE) > 0.8 > 0.2 > fast.probability("", LAWYER)
+
+
+def test_model_is_loaded_once_and_is_fast() -> None:
+    model = load_urgency_model()
+    assert load_urgency_model() is model
+    text = FIRE * 12  # beyond the 400-character lead the classifier reads
+    model.probability("", text)
+    start = time.perf_counter()
+    for _ in range(200):
+        model.probability("某市通报", text)
+    per_article = (time.perf_counter() - start) / 200
+    assert per_article < 0.003  # ~0.2 ms measured; loose for a shared 2-core machine
+
+
+def test_blend_reason_and_lawyer_complaint_below_fire(cfg: UrgencyConfig) -> None:
+    angry = {"negative": 0.98, "neutral": 0.01, "positive": 0.01}
+    complaint = score_urgency(UrgencyInput(text=LAWYER, sentiment_scores=angry), cfg)
+    fire = score_urgency(UrgencyInput(text=FIRE, sentiment_scores=angry), cfg)
+    assert complaint.score < 15 <= 60 <= fire.score
+    assert complaint.level is None and fire.level in ("I", "II", "III")
+    assert any(r.startswith("文本判别：突发事件概率") for r in fire.reasons)
+    assert "突发事件：火灾（事故灾难）" in fire.reasons  # lexicon reasons stay
+
+
+def test_model_weight_zero_is_the_lexicon_alone(cfg: UrgencyConfig) -> None:
+    lexicon_only = dataclasses.replace(cfg, model_weight=0.0)
+    r = score_urgency(UrgencyInput(text="楼塌了半边，底下还压着人，邻居们正拿铁锹在挖"), lexicon_only)
+    assert not any(x.startswith("文本判别") for x in r.reasons)
+    blended = score_urgency(UrgencyInput(text="楼塌了半边，底下还压着人，邻居们正拿铁锹在挖"), cfg)
+    assert blended.score > r.score  # the eyewitness post the lexicon has no word for
+
+
+def test_model_weight_is_validated() -> None:
+    import yaml
+    d = yaml.safe_load((Path(__file__).parents[1] / "config/urgency.yaml").read_text("utf-8"))
+    d["model"]["weight"] = 1.5
+    with pytest.raises(ValueError):
+        UrgencyConfig.from_dict(d)
+
+
+def test_blind4_floor(cfg: UrgencyConfig) -> None:
+    # Measured once, after the model and blend weight were fixed (docs/analysis.md):
+    # lexicon alone 0.752, blend 0.944. Never tune on its items; this guards regressions.
+    lines = (FIXTURES / "emergencies_blind4.txt").read_text("utf-8").splitlines()
+    rows = [x.split("|", 2) for x in lines if x.strip() and not x.startswith("#")]
+    y = [group == "emergency" for group, _, _ in rows]
+    s = [score_urgency(UrgencyInput(text=text), cfg).score for _, _, text in rows]
+    assert roc_auc_score(y, s) >= 0.93
