@@ -87,3 +87,68 @@ def test_fast_vectorizer_equals_scikit_learn_transform(seed_rows):
         theirs = TfidfVectorizer.transform(vectorizer, texts + ["未见过的词语 ＡＢＣ", ""])
         assert abs(ours - theirs).max() < 1e-6
     assert abs(features.transform(texts) - fitted_matrix).max() < 1e-6
+
+
+def _reference_transform(vectorizer, docs):
+    """FastTfidfVectorizer.transform as first written (a COO pass, scipy's multiply): the
+    speed work on it must not move a single bit."""
+    from collections import Counter
+
+    from scipy import sparse
+    from sklearn.preprocessing import normalize
+
+    analyze = vectorizer.build_analyzer()
+    rows, cols, tfs = [], [], []
+    for r, doc in enumerate(docs):
+        for term, n in Counter(analyze(doc)).items():
+            if term in vectorizer.vocabulary_:
+                rows.append(r)
+                cols.append(vectorizer.vocabulary_[term])
+                tfs.append(n)
+    x = sparse.csr_matrix((np.asarray(tfs, dtype=np.float64), (rows, cols)),
+                          shape=(len(docs), len(vectorizer.vocabulary_)))
+    x.sort_indices()
+    np.log(x.data, x.data)
+    x.data += 1.0
+    x = x.multiply(vectorizer.idf_).tocsr()
+    return normalize(x, norm="l2", copy=False).astype(vectorizer.dtype)
+
+
+def test_shipped_vectorizers_are_bitwise_identical_with_shared_features():
+    """Shared analysis (one fold, one segmentation, one count per text for every model) and
+    the direct CSR build give exactly the matrices of the plain per-vectorizer path."""
+    from analysis.modelstore import seed_folded, shared_features
+    from analysis.sections import MODELS_DIR, load_section_model
+    from analysis.sentiment import load_sentiment_model
+    from analysis.text import fold
+
+    docs = [t for t, _ in read_labelled(DATA_DIR / "justice_sections_seed.csv")][:40]
+    docs += ["", "  \n ", "ＡＢＣ　律師事務所亂收費！！", "a", "就这"]
+    models = [load_sentiment_model(), load_section_model(), load_section_model(MODELS_DIR / "sections_teddy")]
+    with shared_features():
+        for d in docs[:10]:
+            seed_folded(d, fold(d))
+        shared = [[v.transform(docs) for _, v in m.features.transformer_list] for m in models]
+    for model, got in zip(models, shared, strict=True):
+        for (_, vectorizer), x in zip(model.features.transformer_list, got, strict=True):
+            want = _reference_transform(vectorizer, docs)
+            plain = vectorizer.transform(docs)
+            for m in (x, plain):
+                assert m.dtype == want.dtype
+                assert np.array_equal(m.indptr, want.indptr)
+                assert np.array_equal(m.indices, want.indices)
+                assert np.array_equal(m.data, want.data)
+
+
+def test_refitted_vectorizer_does_not_reuse_old_character_codes(seed_rows):
+    from analysis.modelstore import text_features
+
+    texts = [t for t, _ in seed_rows]
+    chars = dict(text_features(min_df=1).transformer_list)["chars"]
+    chars.fit(texts[:20])
+    first = chars.transform(["社区矫正对象请假"])
+    chars.fit(texts[100:])
+    again = chars.transform(["社区矫正对象请假"])
+    want = _reference_transform(chars, ["社区矫正对象请假"])
+    assert first.shape != again.shape
+    assert np.array_equal(again.indices, want.indices) and np.array_equal(again.data, want.data)
