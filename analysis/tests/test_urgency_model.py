@@ -3,17 +3,24 @@ the once-measured blind set 4 floor."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
+from collections import Counter
+from itertools import repeat
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from analysis.modelstore import load_model
+from analysis.modelstore import load_model, shared_features
+from analysis.tests.golden_corpus import golden_docs
 from analysis.urgency import UrgencyConfig, UrgencyInput, load_default, score_urgency
 from analysis.urgency_model import (
     DEFAULT_MODEL_DIR,
+    POSITIVE_FIXTURES,
     UrgencyClassifier,
+    _fixture_lines,
     load_urgency_model,
     model_text,
 )
@@ -50,6 +57,50 @@ def test_fast_scorer_round_trips_the_saved_pipeline() -> None:
     for (title, text), p in zip(texts, expected, strict=True):
         assert fast.probability(title, text) == pytest.approx(float(p), abs=1e-5)
     assert fast.probability("", FIRE) > 0.8 > 0.2 > fast.probability("", LAWYER)
+
+
+def _string_counting_logit(pipeline, text: str) -> float:
+    """The classifier as first shipped (f31c58f): analyzer strings, a Counter and a dict
+    look-up per term, per block. The integer-code path must agree with it."""
+    clf = pipeline.named_steps["clf"]
+    coef = np.asarray(clf.coef_, dtype=np.float64)[0]
+    z, offset = float(np.asarray(clf.intercept_)[0]), 0
+    for _, vec in pipeline.named_steps["features"].transformer_list:
+        vocab, idf = vec.vocabulary_, np.asarray(vec.idf_, dtype=np.float64)
+        weight = coef[offset:offset + len(vocab)]
+        offset += len(vocab)
+        counts = Counter(vec.build_analyzer()(text))
+        idx = np.fromiter(map(vocab.get, counts, repeat(-1)), dtype=np.int64, count=len(counts))
+        keep = idx >= 0
+        if not keep.any():
+            continue
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))[keep]
+        v = (1.0 + np.log(tf)) * idf[idx[keep]]
+        z += float(v @ weight[idx[keep]]) / math.sqrt(float(v @ v))
+    return z
+
+
+def _probability(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
+def test_code_path_equals_string_counting_on_fixture_texts() -> None:
+    """Every fixture sentence and every golden document (news, messages, Weibo posts, empty,
+    traditional/full-width): probabilities within 1e-9, with and without shared features."""
+    pipeline, meta = load_model(DEFAULT_MODEL_DIR)
+    fast = UrgencyClassifier(pipeline, meta)
+    texts = [model_text(d.get("title") or "", d.get("text") or "") for d in golden_docs()]
+    for name in (*POSITIVE_FIXTURES, "emergencies_blind4.txt"):
+        texts += [t for _, t in _fixture_lines(name)]
+    texts += ["", "　", "𠮷野家 ＡＢＣ", "火灾" * 300]
+    assert len(texts) > 800
+    want = [_probability(_string_counting_logit(pipeline, t)) for t in texts]
+    alone = [_probability(fast.logit(t)) for t in texts]
+    with shared_features():
+        shared = [_probability(fast.logit(t)) for t in texts]
+    assert max(abs(a - b) for a, b in zip(want, alone, strict=True)) < 1e-9
+    assert max(abs(a - b) for a, b in zip(want, shared, strict=True)) < 1e-9
+    assert min(want) < 0.01 and max(want) > 0.99  # both classes are exercised
 
 
 def test_model_is_loaded_once_and_is_fast() -> None:
