@@ -293,6 +293,10 @@ def _abroad(story: str, cfg: UrgencyConfig) -> bool:
     # Chinese citizens hurt or held abroad are a 涉外突发事件 the government must
     # answer for at home, not foreign news.
     comp = cfg._compiled
+    if not comp["foreign"].search(story):
+        # Most paragraphs name no place at all; blanking (below) only removes matches, as no
+        # place name holds a space, so the answer is already known.
+        return False
     # "非洲猪瘟" names a disease, not a place: blank such names before looking for places.
     story = comp["not_places"].sub(lambda m: " " * len(m.group(0)), story)
     return bool(comp["foreign"].search(story)) and not comp["nationals"].search(story)
