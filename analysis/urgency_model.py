@@ -21,8 +21,8 @@ Training data (all in this repository, so one command rebuilds the shipped model
 Prediction does not go through scikit-learn: a logistic regression over l2-normalised TF-IDF
 blocks is a sum of per-term weights, so the fitted pipeline is flattened once at load (idf and
 idf × weight per term; the character vocabulary as sorted integer n-gram codes) and one text
-costs one sort of its character codes, one binary search, one token look-up pass and a few
-dot products, reading the fold and tokens shared with the other models (``shared_features``).
+costs one sort of its character codes (modelstore's integer n-gram codes), one binary search,
+one token look-up pass and a few dot products.
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 from analysis.modelstore import (
-    _analysed,
+    _Analysed,
     _char_codes,
     _char_spec,
     _token_ngrams,
@@ -290,8 +290,7 @@ class UrgencyClassifier:
     v = (1 + log tf) · idf over the text's known terms, the logit gains (v · weight) / ‖v‖.
     Character n-grams are counted as packed integer codes from the text's fold
     (``analysis.modelstore``: one sort, one binary search against the vocabulary's sorted
-    codes) and words from its tokens, both read from the shared analysis inside a
-    ``shared_features()`` block; idf × weight is precomputed per term. This equals the
+    codes) and words from its tokens; idf × weight is precomputed per term. This equals the
     string-counting formulation to ~1e-15 in the logit (summation order only) at about a
     third of its cost."""
 
@@ -308,7 +307,10 @@ class UrgencyClassifier:
             offset += n
 
     def logit(self, text: str) -> float:
-        doc = _analysed(text)  # the shared fold/tokens inside shared_features(), else fresh
+        # A private analysis, not the shared one: no other model reads this exact string (the
+        # sentiment lead is 300 characters, this one 400), and registering it would hold every
+        # text's codes and tokens for the whole batch (test_batch's flat-memory check).
+        doc = _Analysed(text)
         z = self.intercept
         for b in self.blocks:
             if b.kind == "chars":
