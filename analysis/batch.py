@@ -50,12 +50,12 @@ def _flush(batch: list[tuple[int, dict[str, Any]]], analyzer: Analyzer, out: Tex
     try:
         results = analyzer.analyze_many([d for _, d in batch])
         records = [_record(d, r) for (_, d), r in zip(batch, results)]
-    except Exception:  # noqa: BLE001 - isolate the bad document, keep the rest
+    except Exception:
         records = []
         for n, doc in batch:
             try:
                 records.append(_record(doc, analyzer.analyze(doc)))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 logger.warning("analyze_jsonl.bad_doc", extra={"line": n, "error": str(exc)})
                 records.append({"id": doc.get("id"), "line": n,
                                 "error": f"分析失败：{type(exc).__name__}: {exc}"})

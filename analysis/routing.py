@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+
+import ahocorasick
 
 from analysis.text import fold
 
@@ -45,8 +48,15 @@ class RoutingRule:
                    sources=tup("sources"), places=tup("places"),
                    priority=int(d.get("priority", 100)))
 
-    def test(self, doc: dict[str, Any], plan_names: set[str], folded: str) -> list[str] | None:
-        """Chinese explanations of each matched condition, or None if the rule fails."""
+    def test(self, doc: dict[str, Any], plan_names: set[str], folded: str,
+             present: set[str] | None = None) -> list[str] | None:
+        """Chinese explanations of each matched condition, or None if the rule fails.
+
+        ``present`` is the set of this rule set's folded keywords/places found in ``folded``
+        (one Aho-Corasick pass for all rules, see :func:`route`); without it each is searched."""
+        def found(needle: str) -> bool:
+            return needle in present if present is not None else needle in folded
+
         why: list[str] = []
         if self.plans:
             hit = [p for p in self.plans if p in plan_names]
@@ -54,7 +64,7 @@ class RoutingRule:
                 return None
             why.append("方案 " + "、".join(hit))
         if self.keywords:
-            hit = [k for k, f in zip(self.keywords, self._folded_keywords) if f in folded]
+            hit = [k for k, f in zip(self.keywords, self._folded_keywords) if found(f)]
             if not hit:
                 return None
             why.append("关键词 " + "、".join(f"“{k}”" for k in hit))
@@ -70,7 +80,7 @@ class RoutingRule:
         if self.places:
             place = doc.get("place") or ""
             hit = [p for p, f in zip(self.places, self._folded_places)
-                   if p == place or f in folded]
+                   if p == place or found(f)]
             if not hit:
                 return None
             why.append("地域 " + "、".join(hit))
@@ -85,6 +95,28 @@ class RoutingDecision:
     reason: str
     rule: str | None = None
     terms: list[tuple[str, float]] = field(default_factory=list)
+
+
+@lru_cache(maxsize=32)
+def _needle_automaton(needles: tuple[str, ...]) -> ahocorasick.Automaton | None:
+    words = [n for n in needles if n]
+    if not words:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    return automaton
+
+
+def _present(rules: Sequence[RoutingRule], folded: str) -> set[str]:
+    """Every rule keyword/place that occurs in ``folded``, found in one pass over the text."""
+    needles = tuple(sorted({n for r in rules for n in (*r._folded_keywords, *r._folded_places)}))
+    automaton = _needle_automaton(needles)
+    found = {word for _, word in automaton.iter(folded)} if automaton is not None else set()
+    if "" in needles:
+        found.add("")  # the empty string is in every text, as `"" in text` says
+    return found
 
 
 def _plan_names(plan_hits: Iterable[Any]) -> set[str]:
@@ -109,8 +141,9 @@ def route(doc: dict[str, Any], plan_hits: Iterable[Any], rules: Sequence[Routing
     if folded is None and (rules or (prediction is None and model is not None)):
         folded = fold(f"{doc.get('title') or ''}\n{doc.get('text') or ''}")
     names = _plan_names(plan_hits)
+    present = _present(rules, folded or "") if rules else set()
     for rule in sorted(rules, key=lambda r: (r.priority, r.name)):
-        why = rule.test(doc, names, folded or "")
+        why = rule.test(doc, names, folded or "", present)
         if why is not None:
             detail = "，".join(why) if why else "无条件规则"
             return RoutingDecision(rule.section, 1.0, "rule",

@@ -85,3 +85,17 @@ def test_shipped_section_model_routes_unruled_text() -> None:
     assert d.via in ("model", "fallback")
     assert d.section == "corrections" or d.via == "fallback"
     assert d.via == "model"
+
+
+def test_one_pass_keyword_search_agrees_with_substring_search():
+    from analysis.routing import RoutingRule, _present
+    from analysis.text import fold
+
+    rules = [RoutingRule(name="律师", section="lawyers", keywords=("律师", "律所", "")),
+             RoutingRule(name="属地", section="grassroots", places=("龙海", "长泰区")),
+             RoutingRule(name="重叠", section="notary", keywords=("公证处", "公证"))]
+    text = fold("长泰区公证处门前，一名律师与当事人发生争执")
+    present = _present(rules, text)
+    for rule in rules:
+        for needle in (*rule._folded_keywords, *rule._folded_places):
+            assert (needle in present) == (needle in text), needle

@@ -31,7 +31,7 @@ def test_train_and_evaluate_sentiment_small(tmp_path, smp_subset):
     metrics = training.train("sentiment", [weibo, aux], tmp_path / "model", refit_all=False)
     holdout = metrics["holdout"]
     # Only the in-domain file is held out; the review rows only train, down-weighted.
-    assert holdout["n"] == pytest.approx(0.2 * sum(1 for _, l in smp_subset if "surprise" not in l), abs=2)
+    assert holdout["n"] == pytest.approx(0.2 * sum(1 for _, label in smp_subset if "surprise" not in label), abs=2)
     assert metrics["aux_weight"] < 1.0
     assert 0.4 < holdout["macro_f1"] <= 1.0
     model = load_sentiment_model(tmp_path / "model")
