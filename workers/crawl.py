@@ -12,7 +12,7 @@ def crawl_source(source_id: int) -> dict:
     outcome = crawling.crawl_source(source_id)
     for mention_id in outcome.new_ids:
         analyse_mention.delay(mention_id)
-    return {"run": outcome.run_id, "found": outcome.found, "new": len(outcome.new_ids),
+    return {"run": outcome.run_id, "found": outcome.found, "new": len(outcome.new_ids), "new_ids": outcome.new_ids,
             "error": outcome.error, "blind": outcome.blind}
 
 

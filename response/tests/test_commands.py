@@ -73,7 +73,8 @@ def test_crawl_is_incremental_and_a_new_article_is_the_only_one_fetched(bureau, 
     site.articles.insert(0, Article("jz-new", "市司法局通报一起律师违规执业案件", "市司法局近日通报，某律师事务所律师在代理案件中收取"
                                     "当事人额外费用，违反律师执业规范，已被给予停止执业三个月的行政处罚。",
                                     site.now + timedelta(minutes=5), "东南网", ("rss",)))
-    assert "新增 1 条" in run("crawl", "demo-fjnews")
+    report = run("crawl", "demo-fjnews")
+    assert "新增 1 条" in report and "★" in report and "市司法局通报一起律师违规执业案件" in report
     new = Mention.objects.get(title="市司法局通报一起律师违规执业案件")
     assert new.analysed_at and new.flagged and new.section.code == "lawyers"
 

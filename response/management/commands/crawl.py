@@ -1,7 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from response.models import Source
+from response.models import Mention, Source
 from workers.crawl import crawl_source
+
+# New items listed per source (most urgent first; ★ = matches a watch plan, in the queue).
+SHOW = 15
 
 
 class Command(BaseCommand):
@@ -28,6 +31,13 @@ class Command(BaseCommand):
             note = f" 错误: {result['error']}" if result.get("error") else ""
             note += f" 失明: {result['blind']}" if result.get("blind") else ""
             self.stdout.write(f"{source.slug}: 采集 {result['found']} 条，新增 {result['new']} 条{note}")
+            new = Mention.objects.filter(pk__in=result.get("new_ids", [])).order_by("-urgency", "id")
+            for mention in new[:SHOW]:
+                flag = "★" if mention.flagged else " "
+                level = f"{mention.level}级" if mention.level else "—"
+                self.stdout.write(f"  {flag} {mention.urgency:>3} {level:<4} {mention.title[:60]}")
+            if result["new"] > SHOW:
+                self.stdout.write(f"  …另有 {result['new'] - SHOW} 条")
             failed += bool(result.get("error") or result.get("blind"))
         if failed:
             raise CommandError(f"{failed} 个采集源失败")
