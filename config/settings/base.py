@@ -136,6 +136,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="yuqing@localhost")
 YUQING_BUREAU_NAME = env.str("YUQING_BUREAU_NAME", default="市司法局")
 # Public base URL used in emails/notifications to link back to cases.
 YUQING_BASE_URL = env.str("YUQING_BASE_URL", default="http://127.0.0.1:8000")
+# Low-level notifications wait out these local hours ("22-7"; empty = none); levels I–II never wait.
+YUQING_QUIET_HOURS = env.str("YUQING_QUIET_HOURS", default="22-7")
+# A new report of a closed case's story: "notify" its owner (default) or "reopen" the case.
+YUQING_REOPEN_ON_NEW_MENTION = env.str("YUQING_REOPEN_ON_NEW_MENTION", default="notify")
 # A digest send stuck in "sending" this long (worker died) may be taken over by another run.
 YUQING_DIGEST_STALE_MINUTES = env.int("YUQING_DIGEST_STALE_MINUTES", default=30)
 # Prefix of the shared event index (MinHash LSH) in Redis.
