@@ -65,3 +65,12 @@ def test_production_settings_read_database_and_redis_from_the_environment():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["django.db.backends.postgresql", "postgres", "redis://redis:6379/0", "False", "False"]
+
+
+def test_every_default_schedule_names_a_registered_task():
+    from config.celery_app import app
+    from response.services.schedules import DEFAULT_SCHEDULES
+
+    app.loader.import_default_modules()
+    missing = [task for task, _ in DEFAULT_SCHEDULES.values() if task not in app.tasks]
+    assert not missing
