@@ -76,15 +76,42 @@ CUE_CAP = 3.0
 _SENTENCE_RE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
 
 _LABEL_ALIASES = {
-    "negative": "negative", "neg": "negative", "负面": "negative", "0": "negative",
-    "neutral": "neutral", "neu": "neutral", "中性": "neutral",
-    "positive": "positive", "pos": "positive", "正面": "positive", "1": "positive",
+    "negative": "negative", "neg": "negative", "负面": "negative", "消极": "negative", "0": "negative",
+    "neutral": "neutral", "neu": "neutral", "中性": "neutral", "中立": "neutral",
+    "positive": "positive", "pos": "positive", "正面": "positive", "积极": "positive", "1": "positive",
+    # Emotion-labelled Weibo sets (SMP2020-EWECT, NLPCC): the six basic emotions on the polarity scale.
+    # Surprise can go either way, so it is left out rather than guessed.
+    "angry": "negative", "anger": "negative", "sad": "negative", "sadness": "negative", "fear": "negative",
+    "disgust": "negative", "愤怒": "negative", "悲伤": "negative", "恐惧": "negative", "厌恶": "negative",
+    "happy": "positive", "happiness": "positive", "joy": "positive", "like": "positive",
+    "高兴": "positive", "喜悦": "positive", "喜好": "positive",
+    "none": "neutral", "无情绪": "neutral",
 }
+# Three-class sets written as numbers: -1/0/1 and 0/1/2 both put neutral in the middle.
+_NUMERIC_SCALES = (
+    ({"-1", "0", "1"}, {"-1": "negative", "0": "neutral", "1": "positive"}),
+    ({"0", "1", "2"}, {"0": "negative", "1": "neutral", "2": "positive"}),
+)
 
 
-def canonical_label(label: str) -> str | None:
-    """Map a data set's label spelling to negative/neutral/positive (None = not usable)."""
-    return _LABEL_ALIASES.get(str(label).strip().lower())
+def canonical_label(label: str, scale: dict[str, str] | None = None) -> str | None:
+    """Map a data set's label spelling to negative/neutral/positive (None = not usable).
+
+    ``scale`` is a file's numeric scale from :func:`numeric_scale`; without it "0"/"1" read as the
+    binary review sets write them (negative/positive)."""
+    key = str(label).strip().lower()
+    if scale and key in scale:
+        return scale[key]
+    return _LABEL_ALIASES.get(key)
+
+
+def numeric_scale(labels: set[str]) -> dict[str, str] | None:
+    """A three-class numeric scale, when a file's labels show one (a "-1" or a "2" beside 0 and 1)."""
+    found = {str(x).strip() for x in labels}
+    for values, scale in _NUMERIC_SCALES:
+        if found <= values and len(found & values) == 3:
+            return scale
+    return None
 
 
 @dataclass(frozen=True)

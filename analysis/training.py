@@ -60,16 +60,37 @@ DEFAULT_SENTIMENT_DATA = [
 KINDS = ("sentiment", "sections")
 
 
+# Column names accepted besides text,label (other exports of the same kind of data).
+_TEXT_COLUMNS = ("text", "content", "review", "内容", "留言详情", "正文")
+_TITLE_COLUMNS = ("title", "留言主题", "标题")
+_LABEL_COLUMNS = ("label", "category", "一级标签", "类别", "标签")
+
+
 def read_labelled(path: Path) -> list[tuple[str, str]]:
     """(text, label) rows of a CSV or gzipped CSV with ``text`` and ``label`` columns."""
     path = Path(path)
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
-    reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))
-    if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
+    try:
+        decoded = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        decoded = raw.decode("gb18030")  # CSVs saved by Excel on Chinese Windows
+    reader = csv.DictReader(io.StringIO(decoded))
+    names = {n.strip(): n for n in reader.fieldnames or []}
+    text_col = next((names[n] for n in _TEXT_COLUMNS if n in names), None)
+    label_col = next((names[n] for n in _LABEL_COLUMNS if n in names), None)
+    title_col = next((names[n] for n in _TITLE_COLUMNS if n in names), None)
+    if text_col is None or label_col is None:
         raise ValueError(f"{path.name} 需要 text,label 两列 (needs text,label columns)")
-    return [(r["text"] or "", (r["label"] or "").strip()) for r in reader if (r["text"] or "").strip()]
+    rows = []
+    for r in reader:
+        text = (r[text_col] or "").strip()
+        if title_col and (r[title_col] or "").strip():
+            text = f"{r[title_col].strip()}{text}"  # as the shipped data joins a message's title and body
+        if text:
+            rows.append((text, (r[label_col] or "").strip()))
+    return rows
 
 
 def holdout_split(labels: Sequence[str], test_size: float = HOLDOUT, seed: int = SEED) -> tuple[list[int], list[int]]:
@@ -111,8 +132,10 @@ def _throughput(model: Any, texts: Sequence[str]) -> float:
 
 def _sentiment_rows(path: Path) -> list[tuple[str, str]]:
     out = []
-    for text, label in read_labelled(path):
-        lab = sentiment.canonical_label(label)
+    rows = read_labelled(path)
+    scale = sentiment.numeric_scale({label for _, label in rows})
+    for text, label in rows:
+        lab = sentiment.canonical_label(label, scale)
         if lab:  # SMP2020's surprise(ambiguous) has no place on the three-class scale
             out.append((text, lab))
     return out

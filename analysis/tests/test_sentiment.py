@@ -171,3 +171,29 @@ def test_a_2kb_article_costs_less_than_jieba(model):
     theirs = best(lambda: [jieba.lcut(a) for a in articles])
     # Measured ~0.5x of jieba.lcut's time; the bar leaves room for a loaded machine.
     assert ours < theirs
+
+
+def test_label_spellings_of_other_data_sets_map_to_the_three_classes():
+    from analysis.sentiment import canonical_label, numeric_scale
+
+    assert [canonical_label(x) for x in ("angry", "sad", "fear", "happy", "surprise", "neutral", "负面")] == [
+        "negative", "negative", "negative", "positive", None, "neutral", "negative"]
+    assert canonical_label("0") == "negative" and canonical_label("1") == "positive"  # binary review sets
+    three = numeric_scale({"-1", "0", "1"})
+    assert [canonical_label(x, three) for x in ("-1", "0", "1")] == ["negative", "neutral", "positive"]
+    zero_two = numeric_scale({"0", "1", "2"})
+    assert [canonical_label(x, zero_two) for x in ("0", "1", "2")] == ["negative", "neutral", "positive"]
+    assert numeric_scale({"0", "1"}) is None
+
+
+def test_evaluate_reads_an_emotion_labelled_file(tmp_path):
+    from analysis.training import evaluate
+
+    data = tmp_path / "virus.csv"
+    data.write_text("text,label\n"
+                    "气死我了，排了三个小时队还没轮到，工作人员还爱答不理,angry\n"
+                    "今天终于拿到了法律援助，真心感谢援助律师的帮助,happy\n"
+                    "明天上午九点在市民广场举行普法宣传活动,neutral\n"
+                    "没想到会这样,surprise\n", encoding="utf-8")
+    result = evaluate("sentiment", data)
+    assert sum(map(sum, result["confusion"]["matrix"])) == 3  # surprise is left out, the rest are scored

@@ -78,7 +78,7 @@ def test_holdout_split_is_deterministic_and_stratified():
 
 def test_bad_input(tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("content,category\n你好,x\n", encoding="utf-8")
+    bad.write_text("内容编号,备注\n你好,x\n", encoding="utf-8")
     with pytest.raises(ValueError, match="text,label"):
         training.read_labelled(bad)
     with pytest.raises(ValueError):
@@ -91,3 +91,13 @@ def test_saved_model_learns_from_every_row_after_the_held_out_measure(tmp_path):
     metrics = training.train("sections", [data], tmp_path / "model")
     assert metrics["refit_on_all_rows"] and metrics["final_rows"] == 500
     assert metrics["holdout"]["n"] == pytest.approx(100, abs=2)
+
+
+def test_read_labelled_accepts_other_exports_of_the_same_data(tmp_path):
+    path = tmp_path / "teddy_raw.csv"
+    path.write_bytes("留言主题,留言详情,一级标签\n"
+                     "A市某小区噪音扰民,夜间施工噪音严重影响休息,城乡建设\n".encode("gb18030"))
+    assert training.read_labelled(path) == [("A市某小区噪音扰民夜间施工噪音严重影响休息", "城乡建设")]
+    (tmp_path / "bad.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="text,label"):
+        training.read_labelled(tmp_path / "bad.csv")
