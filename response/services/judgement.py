@@ -20,6 +20,7 @@ from analysis.sentiment import load_sentiment_model
 from analysis.urgency import load_default as load_urgency_config
 from response.models import Event, KeywordPlan, Level, Mention, RoutingRule, Section, Source
 from response.services.leads import claim_lead
+from response.services.trained_models import trained_model
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,9 @@ def _config_snapshot() -> tuple[dict[str, str], list[RuleSpec]]:
 
 @lru_cache(maxsize=1)
 def _models():
-    return load_sentiment_model(), load_section_model(None), load_urgency_config()
+    # The bureau's own models (`yuqing train`) replace the shipped ones once they exist.
+    return (load_sentiment_model(trained_model("sentiment")), load_section_model(trained_model("sections")),
+            load_urgency_config())
 
 
 @lru_cache(maxsize=4)
