@@ -15,9 +15,16 @@ import trafilatura
 from parsel import Selector
 
 from crawlers.extract.antibot import visible_text
+from crawlers.extract.attachments import restore_attachment_lines
 from crawlers.extract.boilerplate import clean_body
 from crawlers.extract.canonical import canonicalize, host_of
-from crawlers.extract.dates import date_from_url, iter_dates, labelled_date, parse_datetime
+from crawlers.extract.dates import (
+    date_from_url,
+    iter_dates,
+    labelled_date,
+    parse_datetime,
+    yearless_date,
+)
 from crawlers.extract.selectors import select_text
 from crawlers.extract.titles import choose_title, clean_title
 from crawlers.extract.wechat import extract_wechat, is_wechat_article, wechat_publish_time
@@ -39,7 +46,8 @@ _AUTHOR_RE = re.compile(
 _META_DATE = ("PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
               "firstpublishedtime", "publish_time", "datePublished")
 _META_TITLE = ("ArticleTitle", "og:title", "twitter:title")
-_META_ORIGIN = ("ContentSource", "source", "article:author_org")
+# 搜狐 names the publishing account (the outlet) in "mediaid".
+_META_ORIGIN = ("ContentSource", "source", "article:author_org", "mediaid")
 _META_SITE = ("SiteName", "og:site_name", "application-name")
 _META_AUTHOR = ("author", "article:author", "Author")
 # How far before the headline a header date may sit (新华网 prints it above the <h1>).
@@ -78,10 +86,11 @@ def _locate(page_text: str, title: str, body: str) -> tuple[int, int, int]:
     return heading, start, end
 
 
-def _header_date(page_text: str, heading: int, body_start: int, now: datetime | None
-                 ) -> datetime | None:
+def _header_date(page_text: str, heading: int, body_start: int, now: datetime | None,
+                 url: str = "") -> datetime | None:
     """The date printed with the headline: labelled first, then the first after the headline,
-    then the nearest before it. Dates in lists after the body never get here."""
+    then the nearest before it, then a year-less "09-17 20:05" after it (year from the URL's
+    day or the clock). Dates in lists after the body never get here."""
     if heading < 0:
         return None
     after = page_text[heading:body_start]
@@ -90,7 +99,28 @@ def _header_date(page_text: str, heading: int, body_start: int, now: datetime | 
     if found := iter_dates(after, now=now):
         return found[0][1]
     before = iter_dates(page_text[max(0, heading - _BEFORE_TITLE) : heading], now=now)
-    return before[-1][1] if before else None
+    if before:
+        return before[-1][1]
+    return yearless_date(after, year_hint=date_from_url(url, now=now), now=now)
+
+
+# Unlabelled outlet names by the headline: 新浪 `<a class="source">`, 腾讯 `a.media-name`,
+# 光明网 `span.m-con-source` ("来源：" inside). Only short texts without digits qualify, so a
+# wrapper holding the date ("date-source") is skipped for its child.
+_SOURCE_XPATH = (
+    "//*[contains(@class,'source') or contains(@id,'source') or contains(@class,'media-name')"
+    " or contains(@class,'media_name')][not(self::meta) and not(self::body)]"
+)
+_ORIGIN_NAME_RE = re.compile(r"^[\u3400-\u9fffA-Za-z·]{2,20}$")
+
+
+def _source_element(sel: Selector, header_text: str) -> str | None:
+    for node in sel.xpath(_SOURCE_XPATH):
+        text = re.sub(r"\s+", "", "".join(node.xpath(".//text()[not(ancestor::script)]").getall()))
+        name = origin_value(text) or text
+        if _ORIGIN_NAME_RE.match(name) and name in header_text:
+            return name
+    return None
 
 
 def _choose_date(meta_raw: str | None, header: datetime | None, now: datetime | None
@@ -184,6 +214,8 @@ def extract_article(
     text = select_text(sel, selectors.get("body") or selectors.get("text")) or found.get("text") or ""
     text = clean_body(text, title)
     heading, body_start, body_end = _locate(page_text, title, text)
+    if not selectors.get("body") and not selectors.get("text"):
+        text = restore_attachment_lines(sel, page_text, text, body_start, body_end)
     header_text = page_text[max(0, heading):body_start] if heading >= 0 else ""
 
     published: datetime | None = None
@@ -191,7 +223,7 @@ def extract_article(
         published = parse_datetime(select_text(sel, expr), now=now)
     published = (published
                  or _choose_date(_meta(sel, _META_DATE),
-                                 _header_date(page_text, heading, body_start, now), now)
+                                 _header_date(page_text, heading, body_start, now, url), now)
                  or wechat_publish_time(html or "", now=now)
                  or labelled_date(page_text[:body_end], now=now)
                  or date_from_url(url, now=now)
@@ -201,6 +233,7 @@ def extract_article(
     origin = (select_text(sel, selectors.get("origin"))
               or (origin_value(meta_origin) or meta_origin if meta_origin else None)
               or origin_value(header_text)
+              or _source_element(sel, header_text)
               or origin_value(page_text[:body_end])
               or site or "")
     author_match = _AUTHOR_RE.search(header_text or page_text)

@@ -27,17 +27,27 @@ _FURNITURE_RE = re.compile(
     r"|网站地图|联系我们|设为首页|加入收藏|无障碍|长者模式"
     r"|^阅读原文|阅读\s*\d+万?\+?$|^【\s*纠错\s*】"
     r"|^(?:第\s*\d+\s*页|上一页|下一页|首页|尾页|共\s*\d+\s*页|\d+|\s)+$"
-    r"|^(?:网站首页|首页|首頁|主页|返回首页)\s*(?:>|›|»|→|＞|/|-)",
+    r"|^(?:网站首页|首页|首頁|主页|返回首页)\s*(?:>|›|»|→|＞|/|-)"
+    # Video placeholders and the platform disclaimers under self-media articles (腾讯, 搜狐).
+    r"|浏览器不支持|^(?:免责声明|平台声明|特别声明)\s*[:：].{0,60}(?:观点|立场|信息存储)",
     re.IGNORECASE,
 )
+# A line of interaction counters: "跟贴 12 人参与 56 举报", "点赞 12", "举报", "评论 (33)".
+_COUNTERS_RE = re.compile(
+    r"^(?:(?:跟贴|跟帖|评论|点赞|参与|阅读|举报|分享|收藏|转发|投诉|人|条|[\d.]+万?\+?|[()（）])\s*)+$"
+)
+_COUNTER_WORD_RE = re.compile(r"跟贴|跟帖|评论|点赞|参与|阅读|举报|分享|收藏|转发|投诉")
 # A heading that starts the page's tail: related lists, navigation to neighbours.
 _TAIL_START_RE = re.compile(
     r"^[-·•\s]*[【\[]?\s*(?:相关新闻|相关文章|相关推荐|相关阅读|相关链接|相关稿件|相關新聞|热点推荐|推荐阅读"
-    r"|猜你喜欢|更多精彩|热门文章|上一篇|下一篇|上一條|下一條|上一条|下一条)"
+    r"|猜你喜欢|更多精彩|热门文章|热门推荐|上一篇|下一篇|上一條|下一條|上一条|下一条"
+    r"|网友评论|热门评论|最新评论|全部评论|评论区)"
 )
 # A list entry with its own date ("- 某某新闻 2023-05-29"): an index of other articles.
+# Portals and apps drop the year of this year's entries ("… 09-17 18:30", "… 01月17日 11:02").
 _DATED_ENTRY_RE = re.compile(
-    r"^[-·•]\s*.{2,60}?\s*(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2})?\s*$"
+    r"^[-·•]\s*.{2,60}?\s*(?:(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2})?"
+    r"|\d{1,2}[-月]\d{1,2}日?\s*\d{1,2}:\d{2})\s*$"
 )
 # The info bar under a headline: a date plus a label (来源/作者/编辑/浏览…) on one short line.
 _FULL_DATE_RE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
@@ -71,6 +81,8 @@ def is_furniture(line: str) -> bool:
     if _SOURCE_LABEL_RE.match(line):
         return (len(line) <= _LABEL_LINE_MAX
                 or len(_LABEL_WITH_COLON_RE.findall(line)) >= 2)
+    if _COUNTERS_RE.match(line) and _COUNTER_WORD_RE.search(line):
+        return True
     return bool(_FURNITURE_RE.search(line) or _DATED_ENTRY_RE.match(line))
 
 
@@ -84,6 +96,25 @@ def _is_header_leftover(line: str, title: str) -> bool:
     return len(line) <= 60 and bool(_FULL_DATE_RE.search(line) or _BYLINE_RE.match(line))
 
 
+# How far into the body a repeated headline may sit with only page header (logo, column name)
+# before it.
+_HEADLINE_WINDOW = 4
+
+
+def _after_repeated_headline(lines: list[str], title: str) -> int:
+    """Index just past a headline repeated near the top when only short, sentence-less lines
+    (a logo text, a column name) precede it; 0 when there is none."""
+    norm_title = re.sub(r"\s+", "", title)
+    if len(norm_title) < 4:
+        return 0
+    for index, line in enumerate(lines[:_HEADLINE_WINDOW]):
+        if re.sub(r"\s+", "", line) == norm_title:
+            return index + 1
+        if len(line) > 40 or _SENTENCE_END_RE.search(line):
+            return 0
+    return 0
+
+
 def clean_body(text: str, title: str = "") -> str:
     """Remove furniture lines, a repeated headline and the related-articles tail."""
     lines = [line.strip() for line in text.replace("\r", "").split("\n")]
@@ -94,6 +125,7 @@ def clean_body(text: str, title: str = "") -> str:
             lines = lines[:index]
             break
     kept = [line for line in lines if not is_furniture(line)]
+    kept = kept[_after_repeated_headline(kept, title):]
     while kept and _is_header_leftover(kept[0], title):
         kept.pop(0)
     return "\n".join(kept).strip()

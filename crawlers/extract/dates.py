@@ -22,9 +22,12 @@ _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五":
 _DATE_RE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})"
     r"(?:\s*日)?"
-    r"(?:[\sT]*(?P<H>\d{1,2})\s*(?::|时|點|点)\s*(?P<M>\d{1,2})(?:\s*(?::|分)\s*(?P<S>\d{1,2}))?"
-    r"(?:\s*秒|\s*分)?(?:\.\d+)?)?"
-    r"(?P<tz>\s*(?:Z|[+-]\d{2}:?\d{2}))?"
+    # 中国政府网 meta writes "2024-01-25-19:50:00": a dash may join the date to its time.
+    r"(?:(?:[\sT]*|-)(?P<H>\d{1,2})\s*(?::|时|點|点)\s*(?P<M>\d{1,2})"
+    r"(?:\s*(?::|分)\s*(?P<S>\d{1,2}))?"
+    r"(?:\s*秒|\s*分)?(?:\.\d+)?"
+    # An offset only follows a time; after a bare date "-19:50" would be read as UTC-19:50.
+    r"(?P<tz>\s*(?:Z|[+-]\d{2}:?\d{2}))?)?"
 )
 # 新华网 splits its header date over spans: "<em>2024</em> <em>06</em>/13 19:30:21".
 _YEAR_MD_RE = re.compile(
@@ -198,6 +201,8 @@ _URL_DATE_RES = (
     re.compile(r"/(?P<y>20\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/"),
     re.compile(r"/(?P<y>20\d{2})/?(?P<m>\d{2})(?P<d>\d{2})/"),
     re.compile(r"/(?P<y>20\d{2})(?P<m>\d{2})(?P<d>\d{2})(?:/|_\d)"),
+    # 腾讯 /rain/a/20230917A05ABC00: the day then a letter-led article code.
+    re.compile(r"/(?P<y>20\d{2})(?P<m>\d{2})(?P<d>\d{2})[A-Za-z]"),
 )
 
 
@@ -216,6 +221,40 @@ def date_from_url(
                 continue
             if _plausible(value, now):
                 return value
+    return None
+
+
+# "09-17 20:05", "01月17日 11:02": app and portal headers drop the year of this year's items.
+_YEARLESS_RE = re.compile(
+    r"(?<![\d/.-])(?P<m>\d{1,2})(?:-|月)(?P<d>\d{1,2})日?\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?![\d:])"
+)
+
+
+def yearless_date(
+    text: str, *, year_hint: datetime | None = None, tz: str | tzinfo | None = None,
+    now: datetime | None = None,
+) -> datetime | None:
+    """The first month-day-time in ``text`` that has no year, given one.
+
+    The year is the hint's (the URL's day, when it names the same month and day), else the
+    latest year that does not put the date in the future.
+    """
+    match = _YEARLESS_RE.search(text.translate(_FULLWIDTH))
+    if not match:
+        return None
+    zone = _zone(tz)
+    now = (now or datetime.now(UTC)).astimezone(zone)
+    parts = [int(match[k]) for k in ("m", "d", "H", "M")]
+    years = [now.year, now.year - 1]
+    if year_hint is not None and (year_hint.month, year_hint.day) == tuple(parts[:2]):
+        years.insert(0, year_hint.year)
+    for year in years:
+        try:
+            value = datetime(year, *parts, tzinfo=zone)
+        except ValueError:
+            continue
+        if _plausible(value, now):
+            return value
     return None
 
 
