@@ -33,6 +33,7 @@ DEMO_USERS = (
 class DemoSummary:
     mentions: int
     flagged: int
+    queue_rows: int
     events: int
     merged_events: int
     cases_by_section: dict[str, int]
@@ -83,6 +84,7 @@ def summary() -> DemoSummary:
     return DemoSummary(
         mentions=Mention.objects.count(),
         flagged=Mention.objects.filter(flagged=True).count(),
+        queue_rows=Mention.objects.filter(flagged=True, review=Mention.Review.PENDING, event_lead=True).count(),
         events=Event.objects.count(),
         merged_events=Event.objects.filter(size__gt=1).count(),
         cases_by_section=by_section,

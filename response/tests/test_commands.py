@@ -154,7 +154,7 @@ def test_demo_runs_the_whole_pipeline_on_sqlite(tmp_path):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "yuqing.sqlite3").exists()
-    assert "进入研判队列" in result.stdout and "社区矫正科" in result.stdout
+    assert "研判队列中" in result.stdout and "社区矫正科" in result.stdout
     assert "duty / yuqing-demo" in result.stdout
 
 

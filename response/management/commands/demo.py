@@ -31,7 +31,7 @@ class Command(BaseCommand):
         demo.crawl_all()
         s = demo.summary()
         out(ok(f"\n完成（{time.monotonic() - started:.1f} 秒）"))
-        out(f"  采集条目 {s.mentions} 条，命中监测方案进入研判队列 {s.flagged} 条")
+        out(f"  采集条目 {s.mentions} 条，命中监测方案 {s.flagged} 条，研判队列中 {s.queue_rows} 行（同一事件的转载合为一行）")
         out(f"  归并为事件 {s.events} 个，其中多家转载的事件 {s.merged_events} 个")
         out("  自动立案（待研判）：" + ("，".join(f"{k} {v} 件" for k, v in s.cases_by_section.items()) or "无"))
         if s.blind_sources:
