@@ -1,4 +1,4 @@
-from .cases import Case, CaseClock, CaseResponse, Consultation, Extension
+from .cases import Case, CaseClock, CaseResponse, CaseSequence, Consultation, Extension
 from .mentions import LEVEL_CHOICES, Event, Feedback, Mention, Sentiment, SpikeAlert
 from .monitoring import KeywordPlan, RoutingRule
 from .organisation import Section
@@ -7,7 +7,7 @@ from .records import AuditEntry, DigestDelivery, Notification
 from .sources import CrawlRun, Reach, Source
 
 __all__ = [
-    "AuditEntry", "CalendarDay", "DigestDelivery", "Case", "CaseClock", "CaseResponse", "Channel", "Clock",
+    "AuditEntry", "CalendarDay", "DigestDelivery", "Case", "CaseClock", "CaseResponse", "CaseSequence", "Channel", "Clock",
     "Consultation", "CrawlRun", "DeadlinePolicy", "Event", "Extension", "Feedback", "KeywordPlan",
     "LEVEL_CHOICES", "Level", "Mention", "Notification", "Reach", "RoutingRule", "Section",
     "Sentiment", "Source", "SpikeAlert",

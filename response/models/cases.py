@@ -33,14 +33,18 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="led_cases", verbose_name="分管领导",
     )
+    # PROTECT: people are deactivated, never deleted, so who opened a case stays on the record.
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     opened_at = models.DateTimeField("立案时间", db_index=True)
     responded_at = models.DateTimeField("回应时间", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     summary = models.TextField("办结摘要", blank=True)
     dismiss_reason = models.CharField("排除原因", max_length=300, blank=True)
+    # What the case is about when no mention carries it (e.g. a policy document registered by hand).
+    description = models.TextField("基本情况", blank=True)
+    link = models.URLField("相关链接", blank=True, max_length=1000)
 
     class Meta:
         verbose_name = verbose_name_plural = "案件"
@@ -51,6 +55,18 @@ class Case(models.Model):
 
     def visible_to_sections(self) -> set[int]:
         return {self.section_id, *self.co_sections.values_list("id", flat=True)}
+
+
+class CaseSequence(models.Model):
+    """The last case number handed out in a year. Numbers are allocated under a row lock in the
+    transaction that creates the case, so a rolled-back opening gives its number back: the filed
+    series YQ2026-000001, -000002, … has no gaps."""
+
+    year = models.PositiveSmallIntegerField("年度", primary_key=True)
+    last = models.PositiveIntegerField("已用至", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "案件编号"
 
 
 class CaseClock(models.Model):
@@ -96,13 +112,24 @@ class Consultation(models.Model):
 
 
 class CaseResponse(models.Model):
+    """One act of answering the public. For levels I–II the authoritative first statement
+    (首次发布, 5 h) and the press conference (新闻发布会, 24 h) are separate acts: each record
+    stops only the clock it names."""
+
+    class Kind(models.TextChoices):
+        FIRST_STATEMENT = Clock.FIRST_STATEMENT.value, "首次发布权威信息"
+        RESPONSE = Clock.RESPONSE.value, "回应/新闻发布会"
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="responses")
+    kind = models.CharField("回应类型", max_length=20, choices=Kind.choices, default=Kind.RESPONSE)
     text = models.TextField("回应内容")
     channel = models.CharField("回应渠道", max_length=60)
     link = models.URLField("链接", blank=True, max_length=1000)
     responded_at = models.DateTimeField("回应时间")
     approved_by = models.CharField("审核人", max_length=60, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    # Entered some time after the real act (补录): why, so the record shows it was not live.
+    late_reason = models.CharField("补录原因", max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

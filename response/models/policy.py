@@ -10,6 +10,8 @@ class Level(models.Model):
     order = models.PositiveSmallIntegerField("排序(小者更严重)", default=1)
     min_urgency = models.PositiveSmallIntegerField("最低紧急度", default=0)
     requires_consultation = models.BooleanField("须会商", default=False)
+    # Holds on every channel: a level I case from the message board needs its response like one from the news.
+    requires_response = models.BooleanField("办结前须回应", default=False)
     notify_leader_immediately = models.BooleanField("立即报告分管领导", default=False)
     quiet_hours_apply = models.BooleanField("适用免打扰时段", default=True)
     auto_open_case = models.BooleanField("自动立案", default=False, help_text="达到本级别的事件自动生成待研判案件")

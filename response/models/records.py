@@ -22,12 +22,14 @@ class AuditEntry(models.Model):
     update raises, so no UI, admin action or script can rewrite the record (责任追究 relies on it)."""
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="操作人")
+    # PROTECT both ways: a case or a person with history cannot be deleted (cases are dismissed or
+    # closed, people deactivated), so no row here ever loses what it points at.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name="操作人")
     actor_label = models.CharField("操作人", max_length=150, default="系统")
     action = models.CharField("操作", max_length=40)
     object_type = models.CharField("对象", max_length=40)
     object_id = models.CharField("对象ID", max_length=64)
-    case = models.ForeignKey("response.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="audit")
+    case = models.ForeignKey("response.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="audit")
     field = models.CharField("字段", max_length=60, blank=True)
     old = models.TextField("原值", blank=True)
     new = models.TextField("新值", blank=True)
