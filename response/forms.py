@@ -6,7 +6,17 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from response.models import LEVEL_CHOICES, Case, Clock, Extension, Level, Section, Sentiment, Source
+from response.models import (
+    LEVEL_CHOICES,
+    Case,
+    CaseResponse,
+    Clock,
+    Extension,
+    Level,
+    Section,
+    Sentiment,
+    Source,
+)
 
 DISMISS_REASONS = ["与本单位无关", "重复信息", "广告或垃圾信息", "已处置的旧闻", "正面或中性报道，无需处置"]
 RESPONSE_CHANNELS = ["官方网站", "微信公众号", "官方微博", "新闻发布会", "媒体采访", "留言板回复", "电话回复"]
@@ -76,7 +86,9 @@ class ReassignForm(forms.Form):
 
 
 class LevelForm(forms.Form):
-    level = forms.ModelChoiceField(label="级别", queryset=Level.objects.all(), to_field_name="code")
+    # Not required: an unlevelled case submits "" — read as "no change", never as the first level.
+    level = forms.ModelChoiceField(label="级别", queryset=Level.objects.all(), to_field_name="code",
+                                   required=False, empty_label="未定级")
 
 
 class ConsultationForm(forms.Form):
@@ -90,6 +102,8 @@ class ConsultationForm(forms.Form):
 
 
 class ResponseForm(forms.Form):
+    kind = forms.ChoiceField(label="回应类型", choices=CaseResponse.Kind.choices, initial=CaseResponse.Kind.RESPONSE,
+                             required=False)
     text = forms.CharField(label="回应内容", widget=forms.Textarea(attrs={"rows": 4}))
     channel = forms.CharField(label="回应渠道", max_length=60,
                               widget=forms.TextInput(attrs={"list": "response-channels"}))
@@ -98,13 +112,36 @@ class ResponseForm(forms.Form):
                                        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
     approved_by = forms.CharField(label="审核人", max_length=60, required=False)
+    late_reason = forms.CharField(label="补录原因(回应时间早于现在 1 小时以上时必填)", max_length=300, required=False)
 
     def clean_link(self) -> str:
-        # Only web links: a `javascript:` link typed here would later be rendered as <a href>.
-        link = self.cleaned_data.get("link") or ""
-        if link and not link.lower().startswith(("http://", "https://")):
-            raise forms.ValidationError("链接须以 http:// 或 https:// 开头")
-        return link
+        return _web_link(self.cleaned_data.get("link") or "")
+
+
+def _web_link(link: str) -> str:
+    # Only web links: a `javascript:` link typed here would later be rendered as <a href>.
+    if link and not link.lower().startswith(("http://", "https://")):
+        raise forms.ValidationError("链接须以 http:// 或 https:// 开头")
+    return link
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label="重新打开原因", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PolicyDocumentForm(forms.Form):
+    """政策解读: a policy document's release, registered by the office as a case of that channel."""
+
+    title = forms.CharField(label="政策文件名称", max_length=300)
+    released_at = forms.DateTimeField(label="发布时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    section = forms.ModelChoiceField(label="解读牵头科室", queryset=Section.objects.all(), to_field_name="code")
+    link = forms.URLField(label="文件链接", required=False, max_length=1000, assume_scheme="https")
+    description = forms.CharField(label="说明", required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_link(self) -> str:
+        return _web_link(self.cleaned_data.get("link") or "")
 
 
 class CloseForm(forms.Form):

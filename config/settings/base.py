@@ -54,6 +54,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "response.context.calendar_banner",
             ],
         },
     },
@@ -142,6 +143,8 @@ YUQING_QUIET_HOURS = env.str("YUQING_QUIET_HOURS", default="22-7")
 YUQING_REOPEN_ON_NEW_MENTION = env.str("YUQING_REOPEN_ON_NEW_MENTION", default="notify")
 # A digest send stuck in "sending" this long (worker died) may be taken over by another run.
 YUQING_DIGEST_STALE_MINUTES = env.int("YUQING_DIGEST_STALE_MINUTES", default=30)
+# A response entered this long after the time it names is a 补录: it needs a reason and is audited as such.
+YUQING_LATE_ENTRY_MINUTES = env.int("YUQING_LATE_ENTRY_MINUTES", default=60)
 # Prefix of the shared event index (MinHash LSH) in Redis.
 YUQING_EVENT_NAMESPACE = env.str("YUQING_EVENT_NAMESPACE", default="yuqing")
 # Crawled text is capped before storage.

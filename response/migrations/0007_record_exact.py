@@ -102,3 +102,22 @@ def _on_postgres(sql: str):
 Migration.operations.append(
     migrations.RunPython(_on_postgres(AUDIT_TRIGGER), _on_postgres(DROP_AUDIT_TRIGGER))
 )
+
+
+def _seed_sequences(apps, schema_editor):
+    """Numbers already filed (formerly the row id) stay taken: each year's series continues after them."""
+    import re
+
+    Case = apps.get_model("response", "Case")
+    CaseSequence = apps.get_model("response", "CaseSequence")
+    last: dict[int, int] = {}
+    for number in Case.objects.values_list("number", flat=True).iterator():
+        match = re.fullmatch(r"YQ(\d{4})-(\d+)", number or "")
+        if match:
+            year, n = int(match.group(1)), int(match.group(2))
+            last[year] = max(last.get(year, 0), n)
+    for year, n in last.items():
+        CaseSequence.objects.update_or_create(year=year, defaults={"last": n})
+
+
+Migration.operations.append(migrations.RunPython(_seed_sequences, migrations.RunPython.noop))

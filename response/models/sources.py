@@ -1,7 +1,11 @@
 """Where mentions come from: crawl sources, their health and each crawl run."""
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
+
+# The bureau's rules: the message board and the leader's mailbox are read at least twice a day.
+BOARD_MAX_SCHEDULE_MINUTES = 720
 
 
 class Reach(models.TextChoices):
@@ -52,6 +56,14 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.slug})"
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.kind == self.Kind.BOARD and self.schedule_minutes is not None
+                and self.schedule_minutes > BOARD_MAX_SCHEDULE_MINUTES):
+            raise ValidationError({"schedule_minutes": (
+                f"留言板/领导信箱类采集源的采集间隔不得超过 {BOARD_MAX_SCHEDULE_MINUTES} 分钟（每日至少采集两次）"
+            )})
 
     @property
     def is_blind(self) -> bool:

@@ -27,15 +27,25 @@ def case_link(case: Case) -> str:
     return settings.YUQING_BASE_URL.rstrip("/") + path
 
 
+def next_deadline(case: Case) -> str:
+    """The earliest running clock, so a notice read at night says how soon it is due."""
+    clock = case.clocks.filter(stopped_at__isnull=True, paused_at__isnull=True).order_by("due_at").first()
+    if clock is None:
+        return ""
+    return f"最近时限：{clock.get_clock_display()} {timezone.localtime(clock.due_at):%Y-%m-%d %H:%M} 到期"
+
+
 def case_facts(case: Case) -> str:
     level = f"{case.level.code}级 {case.level.name}" if case.level else "未定级"
-    return "\n".join([
+    lines = [
         f"案件：{case.number} {case.title}",
         f"级别：{level}",
         f"牵头科室：{case.section.name}",
         f"状态：{case.get_state_display()}",
         f"立案时间：{timezone.localtime(case.opened_at):%Y-%m-%d %H:%M}",
-    ])
+    ]
+    deadline = next_deadline(case)
+    return "\n".join([*lines, deadline] if deadline else lines)
 
 
 def leader_alert(case: Case) -> int:

@@ -2,17 +2,27 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from response.models import Case, Channel, Clock, Event, Level, Mention, Section, Source
+from response.models import (
+    Case,
+    CaseSequence,
+    Channel,
+    Clock,
+    Event,
+    Level,
+    Mention,
+    Section,
+    Source,
+)
 from response.services import audit, case_notices
-from response.services.deadlines import ensure_clocks
+from response.services.deadlines import ensure_clocks, restart_clock
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +52,18 @@ def origin_key_for(mention: Mention) -> str:
     return f"event:{mention.event.key}" if mention.event_id else f"mention:{mention.pk}"
 
 
+def allocate_number(at: datetime) -> str:
+    """The next number of `at`'s year, YQ2026-000001 on. Must run inside the transaction that
+    creates the case: the year's row stays locked until it commits, and a rollback returns the
+    number, so the filed series has no gaps."""
+    year = timezone.localtime(at).year
+    CaseSequence.objects.bulk_create([CaseSequence(year=year, last=0)], ignore_conflicts=True)
+    seq = CaseSequence.objects.select_for_update().get(year=year)
+    seq.last += 1
+    seq.save(update_fields=["last"])
+    return f"YQ{year}-{seq.last:06d}"
+
+
 def open_case(
     *,
     origin_key: str,
@@ -54,8 +76,15 @@ def open_case(
     user: Any = None,
     section_via: str = "",
     state: str = Case.State.HANDLING,
+    clock_start: datetime | None = None,
+    description: str = "",
+    link: str = "",
 ) -> tuple[Case, bool]:
-    """Open a case once per origin: a re-delivered task or a double click returns the same case."""
+    """Open a case once per origin: a re-delivered task or a double click returns the same case.
+
+    Clocks start at `clock_start` when given (a policy document's release), at a 12345 ticket's
+    transfer time for tickets, and at the opening otherwise.
+    """
     existing = Case.objects.filter(origin_key=origin_key).first()
     if existing:
         return existing, False
@@ -63,15 +92,13 @@ def open_case(
     try:
         with transaction.atomic():
             case = Case.objects.create(
-                number=f"tmp-{uuid.uuid4().hex[:24]}", origin_key=origin_key, title=title[:500],
+                number=allocate_number(now), origin_key=origin_key, title=title[:500],
                 channel=channel, event=event, level=level, state=state, section=section,
                 section_via=section_via, opened_by=user if getattr(user, "is_authenticated", False) else None,
-                opened_at=now,
+                opened_at=now, description=description, link=link,
             )
-            case.number = f"YQ{timezone.localtime(now):%Y}-{case.pk:06d}"
-            case.save(update_fields=["number"])
             case.mentions.add(*mentions)
-            ensure_clocks(case, now)
+            ensure_clocks(case, clock_start)
             audit.record("open", case, user=user, field="state", new=case.get_state_display(),
                          note=f"牵头科室：{section.name}；级别：{level.code if level else '未定级'}")
             # Recorded in this transaction, sent after it commits: a webhook never holds up the case.
@@ -122,11 +149,10 @@ def on_new_mention(case: Case, mention: Mention) -> bool:
                 old = locked.get_state_display()
                 locked.state, locked.closed_at = Case.State.HANDLING, None
                 locked.save(update_fields=["state", "closed_at"])
-                # The filed closure clock stays in the audit trail; the reopened case gets a fresh one.
-                locked.clocks.filter(clock=Clock.CLOSURE).delete()
-                ensure_clocks(locked, timezone.now())
-                audit.record("reopen", locked, field="state", old=old, new=locked.get_state_display(),
-                             note=f"已办结事件出现新报道 #{mention.pk}：{mention.title[:100]}")
+                note = f"已办结事件出现新报道 #{mention.pk}：{mention.title[:100]}"
+                audit.record("reopen", locked, field="state", old=old, new=locked.get_state_display(), note=note)
+                # The filed closure clock's run stays in the audit trail; the reopened case runs it again.
+                restart_clock(locked, Clock.CLOSURE, timezone.now(), note=note)
                 case.refresh_from_db()
         else:
             audit.record("new_mention", case, field="mentions", new=mention.title[:200],

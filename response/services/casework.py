@@ -6,16 +6,21 @@ and is stored as Feedback for retraining.
 """
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Min
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from response.models import (
     Case,
     CaseClock,
     CaseResponse,
+    Channel,
     Clock,
     Consultation,
     Feedback,
@@ -24,8 +29,8 @@ from response.models import (
     Section,
 )
 from response.services import audit, case_notices
-from response.services.cases import open_case_for_mention, origin_key_for
-from response.services.deadlines import ensure_clocks
+from response.services.cases import open_case, open_case_for_mention, origin_key_for
+from response.services.deadlines import recompute_clocks, restart_clock, ticket_times
 from response.services.leads import hand_over_lead
 from response.services.permissions import require_act, require_review
 
@@ -54,6 +59,18 @@ def _move(case: Case, state: str, user: Any, note: str = "") -> None:
     audit.record("state", case, user=user, field="state", old=old, new=case.get_state_display(), note=note)
     if state == Case.State.HANDLING:
         case_notices.case_assigned(case)
+
+
+def _require_open(case: Case) -> None:
+    """A filed case is the record: nothing on it changes until it is explicitly reopened."""
+    if case.state == Case.State.CLOSED:
+        raise CaseError("案件已办结，记录不可修改；如需补充，请先“重新打开”（将留痕并重新计算办结时限）")
+    if case.state == Case.State.DISMISSED:
+        raise CaseError("案件已排除，记录不可修改")
+
+
+def _fmt(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def _feedback(mention: Mention, field: str, machine: str, human: str, user: Any) -> None:
@@ -146,11 +163,14 @@ def merge_into_case(mention: Mention, case: Case, user: Any) -> None:
 def reassign(case: Case, section: Section, user: Any) -> None:
     """A human reassignment always wins and is remembered as training feedback."""
     require_review(user)
+    passed, case = case, Case.objects.select_for_update().select_related("section").get(pk=case.pk)
+    _require_open(case)
     old = case.section
     if old.pk == section.pk:
         return
     case.section, case.section_via = section, "human"
     case.save(update_fields=["section", "section_via"])
+    passed.section, passed.section_via = section, "human"  # the caller goes on with its own object
     audit.record("reassign", case, user=user, field="section", old=old.name, new=section.name)
     for mention in case.mentions.all():
         _feedback(mention, "section", mention.section.code if mention.section else "", section.code, user)
@@ -158,24 +178,30 @@ def reassign(case: Case, section: Section, user: Any) -> None:
 
 
 @transaction.atomic
-def set_level(case: Case, level: Level, user: Any) -> None:
+def set_level(case: Case, level: Level, user: Any) -> bool:
+    """Set the level the user chose; returns False when it already was that level (nothing changes)."""
     require_review(user)
+    passed, case = case, Case.objects.select_for_update().get(pk=case.pk)
+    _require_open(case)
     old = case.level
     if old and old.pk == level.pk:
-        return
+        return False
     case.level = level
     case.save(update_fields=["level"])
-    audit.record("level", case, user=user, field="level", old=old.code if old else "", new=level.code)
-    # Clocks not yet met follow the new level's policy; met clocks stay as the record.
-    case.clocks.filter(stopped_at__isnull=True).delete()
-    ensure_clocks(case, case.opened_at)
+    passed.level = level  # the caller goes on with its own object
+    audit.record("level", case, user=user, field="level", old=old.code if old else "未定级", new=level.code)
+    # Clocks not yet met follow the new level's policy (approved extensions kept); met clocks stay.
+    recompute_clocks(case, user=user, note=f"级别调整为{level.code}级，未完成的时限按新级别重算")
     case_notices.leader_alert(case)  # raised to I/II: the leader hears now, once per level
+    return True
 
 
 @transaction.atomic
 def record_consultation(case: Case, user: Any, *, held_at: datetime, participants: str, conclusion: str,
                         agreed_wording: str, sections: list[Section] | None = None) -> Consultation:
+    case = Case.objects.select_for_update().get(pk=case.pk)
     require_act(user, case)
+    _require_open(case)
     if not (participants.strip() and conclusion.strip() and agreed_wording.strip()):
         raise CaseError("会商记录须填写参会人员、会商结论和统一口径")
     record = Consultation.objects.create(case=case, held_at=held_at, participants=participants,
@@ -190,39 +216,152 @@ def _stop(case: Case, clocks: tuple[str, ...], at: datetime) -> None:
     CaseClock.objects.filter(case=case, clock__in=clocks, stopped_at__isnull=True).update(stopped_at=at, paused_at=None)
 
 
+RESPONSE_CLOCKS = (Clock.FIRST_STATEMENT, Clock.RESPONSE)
+
+
+def began_at(case: Case) -> datetime:
+    """The earliest moment anything of the case existed: its first mention's publication (or
+    fetch), a ticket's transfer, the opening. Nobody can have answered before it."""
+    first = case.mentions.aggregate(at=Min(Coalesce("published_at", "fetched_at")))["at"]
+    transferred, _ = ticket_times(case)
+    candidates = [t for t in (first, transferred, case.opened_at) if t is not None]
+    if case.channel == Channel.POLICY:
+        candidates = [min(k.started_at for k in case.clocks.all())] if case.clocks.exists() else candidates
+    return min(candidates)
+
+
+def late_entry_limit() -> timedelta:
+    """YUQING_LATE_ENTRY_MINUTES (default 60): a response entered this long after its real time is a 补录."""
+    return timedelta(minutes=int(getattr(settings, "YUQING_LATE_ENTRY_MINUTES", 60)))
+
+
+def _check_response_time(case: Case, when: datetime, now: datetime, late_reason: str) -> bool:
+    """Refuse impossible times; returns True when the entry is a 补录 (late, with its reason)."""
+    if when > now + timedelta(minutes=1):
+        raise CaseError(f"回应时间 {_fmt(when)} 晚于当前时间，不能预先登记")
+    start = began_at(case)
+    if when < start:
+        raise CaseError(f"回应时间 {_fmt(when)} 早于本案首条信息时间 {_fmt(start)}，请核对")
+    late = now - when > late_entry_limit()
+    if late and not late_reason.strip():
+        raise CaseError(f"回应时间 {_fmt(when)} 早于登记时间超过 {int(late_entry_limit().total_seconds() // 60)} 分钟，"
+                        "属补录，须填写补录原因")
+    return late
+
+
 @transaction.atomic
 def record_response(case: Case, user: Any, *, text: str, channel: str, link: str = "",
-                    responded_at: datetime | None = None, approved_by: str = "") -> CaseResponse:
+                    responded_at: datetime | None = None, approved_by: str = "",
+                    kind: str = CaseResponse.Kind.RESPONSE, late_reason: str = "") -> CaseResponse:
+    """One act of answering: it stops only its own clock (首次发布 or 回应/新闻发布会)."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     require_act(user, case)
+    _require_open(case)
+    if kind not in CaseResponse.Kind.values:
+        raise CaseError("回应类型无效")
+    clocks = {k.clock: k for k in case.clocks.all()}
+    if kind == CaseResponse.Kind.FIRST_STATEMENT and Clock.FIRST_STATEMENT not in clocks:
+        raise CaseError("本案件没有“首次发布”时限，请登记为“回应/新闻发布会”")
     if case.level and case.level.requires_consultation and not case.consultations.exists():
         raise CaseError(f"{case.level.code}级案件须先召开会商联席会议并记录，方可回应")
     if not text.strip():
         raise CaseError("回应内容不能为空")
-    when = responded_at or timezone.now()
-    response = CaseResponse.objects.create(case=case, text=text, channel=channel, link=link,
-                                           responded_at=when, approved_by=approved_by, recorded_by=user)
-    _stop(case, (Clock.FIRST_STATEMENT, Clock.RESPONSE), when)
-    if case.responded_at is None:
+    now = timezone.now()
+    when = responded_at or now
+    late = _check_response_time(case, when, now, late_reason)
+    response = CaseResponse.objects.create(
+        case=case, kind=kind, text=text, channel=channel, link=link, responded_at=when,
+        approved_by=approved_by, recorded_by=user, late_reason=late_reason.strip()[:300] if late else "",
+    )
+    _stop(case, (kind,), when)
+    if case.responded_at is None or when < case.responded_at:
         case.responded_at = when
         case.save(update_fields=["responded_at"])
-    audit.record("response", case, user=user, field="response", new=text[:200], note=f"渠道：{channel}")
-    if case.state in (Case.State.TRIAGE,):
+    label = CaseResponse.Kind(kind).label
+    audit.record("response", case, user=user, field=kind, new=text[:200],
+                 note=f"{label}；渠道：{channel}；回应时间：{_fmt(when)}")
+    if late:
+        audit.record("response_late", case, user=user, field=f"{kind}.responded_at", new=_fmt(when),
+                     note=f"补录（登记于 {_fmt(now)}）：{response.late_reason}")
+    if case.state == Case.State.TRIAGE:
         _move(case, Case.State.HANDLING, user)
-    _move(case, Case.State.RESPONDED, user)
+    answered = not CaseClock.objects.filter(case=case, clock__in=RESPONSE_CLOCKS, stopped_at__isnull=True).exists()
+    if answered:
+        _move(case, Case.State.RESPONDED, user)
     return response
+
+
+def closure_blockers(case: Case) -> list[str]:
+    """What the level's and the channel's rules still require before the case may be filed."""
+    missing = []
+    level = case.level
+    if level and level.requires_consultation and not case.consultations.exists():
+        missing.append(f"{level.code}级案件须先召开会商联席会议并记录")
+    needs_response = case.channel == Channel.OPINION or bool(level and level.requires_response)
+    if needs_response and not case.responses.exists():
+        what = f"{level.code}级案件" if level and level.requires_response else "网络舆情案件"
+        missing.append(f"{what}须先记录回应")
+    return missing
 
 
 @transaction.atomic
 def close_case(case: Case, user: Any, summary: str) -> None:
     case = Case.objects.select_for_update().get(pk=case.pk)
     require_act(user, case)
+    _require_open(case)
     if not summary.strip():
         raise CaseError("办结须填写办结摘要")
-    if case.state == Case.State.HANDLING and not case.responses.exists() and case.channel == "opinion":
-        raise CaseError("网络舆情案件须先记录回应，方可办结")
+    blockers = closure_blockers(case)
+    if blockers:
+        raise CaseError("；".join(blockers) + "，方可办结")
     now = timezone.now()
-    _stop(case, (Clock.FIRST_STATEMENT, Clock.RESPONSE, Clock.CLOSURE), now)
+    stopping: tuple[str, ...] = (Clock.CLOSURE,)
+    if not case.responses.exists():
+        # Where no separate response is required (a 12345 ticket, a message), the closing reply is the answer.
+        stopping = (Clock.RESPONSE, Clock.CLOSURE)
+    _stop(case, stopping, now)
     case.summary, case.closed_at = summary.strip(), now
     case.save(update_fields=["summary", "closed_at"])
     _move(case, Case.State.CLOSED, user, note=summary[:200])
+
+
+@transaction.atomic
+def reopen_case(case: Case, user: Any, reason: str) -> None:
+    """Explicitly reopen a filed case: audited with its reason; the closure clock runs again."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    require_act(user, case)
+    if case.state != Case.State.CLOSED:
+        raise CaseError("只有已办结的案件可以重新打开")
+    if not reason.strip():
+        raise CaseError("重新打开须填写原因")
+    old_summary, old_closed = case.summary, case.closed_at
+    case.state, case.closed_at = Case.State.HANDLING, None
+    case.save(update_fields=["state", "closed_at"])
+    audit.record("reopen", case, user=user, field="state", old=Case.State.CLOSED.label,
+                 new=case.get_state_display(),
+                 note=f"原因：{reason.strip()[:300]}；原办结时间 {_fmt(old_closed) if old_closed else ''}；原办结摘要：{old_summary[:200]}")
+    restart_clock(case, Clock.CLOSURE, timezone.now(), user=user, note=f"重新打开：{reason.strip()[:200]}")
+    case_notices.case_assigned(case)
+
+
+@transaction.atomic
+def register_policy_document(user: Any, *, title: str, released_at: datetime, section: Section,
+                             link: str = "", description: str = "") -> tuple[Case, bool]:
+    """政策解读: the office registers a policy document's release; the clock runs from the release."""
+    require_review(user)
+    title = title.strip()
+    if not title:
+        raise CaseError("请填写政策文件名称")
+    now = timezone.now()
+    if released_at > now + timedelta(minutes=1):
+        raise CaseError(f"发布时间 {_fmt(released_at)} 晚于当前时间：请在文件发布后登记")
+    digest = hashlib.sha256(f"{title}|{released_at.isoformat()}".encode()).hexdigest()[:32]
+    case, created = open_case(
+        origin_key=f"policy:{digest}", title=f"政策解读：{title}", section=section, channel=Channel.POLICY,
+        user=user, section_via="human", state=Case.State.HANDLING, clock_start=released_at,
+        description=description.strip(), link=link,
+    )
+    if created:
+        audit.record("policy_release", case, user=user, field="released_at", new=_fmt(released_at),
+                     note=f"政策文件：{title[:200]}" + (f"；{link}" if link else ""))
+    return case, created

@@ -68,6 +68,12 @@ def ingest_item(source: Source, item: dict[str, Any]) -> tuple[Mention, bool]:
     if existing:
         _update_extra(existing, item)
         return existing, False
+    extra = item.get("extra") or {}
+    if source.kind == Source.Kind.HOTLINE and extra.get("ticket_no"):
+        # A ticket read by a scheduled crawl keeps what an import keeps (due time from "3个工作日" …).
+        from response.services.tickets import ticket_extra
+
+        extra = ticket_extra(extra)
     mention = Mention(
         source=source,
         url=url[:2000],
@@ -80,7 +86,7 @@ def ingest_item(source: Source, item: dict[str, Any]) -> tuple[Mention, bool]:
         origin=(item.get("origin") or "")[:200],
         raw_gz=_raw(item),
         encoding=(item.get("encoding") or "")[:30],
-        extra=item.get("extra") or {},
+        extra=extra,
         parse_error=item.get("parse_error") or "",
     )
     try:

@@ -58,6 +58,17 @@ def due_state(due: datetime, now: datetime, started: datetime | None = None) -> 
     return "ok"
 
 
+@register.filter
+def when(value: datetime | None) -> str:
+    """A moment in local time as "01-05 09:00" within the current year and "2027-01-05 09:00"
+    otherwise, so a due time next January is not read as last January's."""
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    fmt = "%m-%d %H:%M" if local.year == timezone.localdate().year else "%Y-%m-%d %H:%M"
+    return local.strftime(fmt)
+
+
 @register.simple_tag
 def due_badge(due: datetime | None, started: datetime | None = None, stopped: datetime | None = None) -> SafeString:
     """A countdown coloured by remaining time; the page's script keeps it ticking."""

@@ -52,11 +52,21 @@ class MentionFactory(factory.django.DjangoModelFactory):
     published_at = factory.LazyFunction(timezone.now)
 
 
+def _allocate(at) -> str:
+    from django.db import transaction
+
+    from response.services.cases import allocate_number
+
+    with transaction.atomic():
+        return allocate_number(at)
+
+
 class CaseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = m.Case
 
-    number = factory.Sequence(lambda n: f"YQ2026-{n:06d}")
+    # Numbers from the real allocator, so factory cases and opened cases share one gapless series.
+    number = factory.LazyAttribute(lambda o: _allocate(o.opened_at))
     origin_key = factory.Sequence(lambda n: f"test:{n}")
     title = "网传某司法所工作人员暴力执法殴打当事人"
     section = factory.LazyFunction(lambda: m.Section.objects.get(code="office"))

@@ -27,7 +27,9 @@ def test_a_major_case_from_opening_to_filing_is_fully_audited(bureau):
         casework.record_response(case, clerk, text="已找回矫正对象。", channel="官方微博")
     casework.record_consultation(case, office, held_at=timezone.now(), participants="办公室、社区矫正科、基层工作科",
                                  conclusion="由社区矫正科牵头回应", agreed_wording="矫正对象已于当日找回，正依法处理")
-    casework.record_response(case, clerk, text="矫正对象已于当日找回，正依法处理。", channel="官方微博")
+    casework.record_response(case, clerk, text="矫正对象已于当日找回，正依法处理。", channel="官方微博",
+                             kind=Clock.FIRST_STATEMENT)
+    casework.record_response(case, clerk, text="新闻发布会：通报矫正对象脱管处置情况。", channel="新闻发布会")
     casework.close_case(case, clerk, summary="已依法给予警告，家属表示理解。")
 
     rows = AuditEntry.objects.filter(case=case)
@@ -38,6 +40,8 @@ def test_a_major_case_from_opening_to_filing_is_fully_audited(bureau):
     by_actor = dict(rows.filter(action__in=["reassign", "extension_approve", "response"])
                     .values_list("action", "actor__username"))
     assert by_actor == {"reassign": "duty_zhang", "extension_approve": "office_lin", "response": "jiaozheng_clerk"}
+    assert list(rows.filter(action="response").values_list("field", flat=True).order_by("id")) == [
+        "first_statement", "response"]
     level = rows.get(action="level")
     assert (level.old, level.new) == ("III", "II")
     states = list(rows.filter(action="state").order_by("id").values_list("new", flat=True))

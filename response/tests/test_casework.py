@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from response import roles
-from response.models import AuditEntry, Case, Event, Level, Notification
+from response.models import AuditEntry, Case, Clock, Event, Level, Notification
 from response.services import casework
 from response.services.cases import open_case_for_mention
 from response.tests.factories import MentionFactory
@@ -99,10 +99,17 @@ def test_major_response_requires_consultation(bureau):
         casework.record_response(case, None, text="情况通报", channel="新闻发布会")
     casework.record_consultation(case, None, held_at=timezone.now(), participants="局领导、办公室、社区矫正科",
                                  conclusion="召开新闻发布会", agreed_wording="依法依规处理，及时公布进展")
+    casework.record_response(case, None, text="权威信息：矫正对象已找回", channel="官方微博",
+                             kind=Clock.FIRST_STATEMENT)
+    case.refresh_from_db()
+    # 首次发布 stops only its own clock: the press conference is still owed.
+    assert case.state == Case.State.HANDLING
+    assert case.clocks.get(clock="first_statement").stopped_at is not None
+    assert case.clocks.get(clock="response").stopped_at is None
     casework.record_response(case, None, text="情况通报", channel="新闻发布会")
     case.refresh_from_db()
     assert case.state == Case.State.RESPONDED
-    assert case.clocks.get(clock="first_statement").stopped_at is not None
+    assert case.clocks.get(clock="response").stopped_at is not None
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from response.demo.site import Article, DemoSite
 from response.models import Case, Mention, Source
@@ -104,7 +105,11 @@ def test_tickets_import_opens_one_case_per_ticket_and_reimport_updates(bureau, t
     enquiry = cases.get(origin_key="ticket:ZZ20261120002")
     assert complaint.channel == "hotline_complaint" and complaint.section.code == "lawyers"
     assert enquiry.channel == "hotline_enquiry" and enquiry.section.code == "legal_aid"
-    assert enquiry.clocks.get(clock="response").policy_note.startswith("12345 咨询求助")
+    # The clock runs from the transfer, not from the import, to the ticket's own 办理时限.
+    clock = enquiry.clocks.get(clock="response")
+    assert timezone.localtime(clock.started_at).strftime("%Y-%m-%d %H:%M") == "2026-11-20 10:05"
+    assert timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M") == "2026-11-25 18:00"
+    assert clock.policy_note == "12345 工单要求办结时间"
 
     TICKETS[1][6] = "已办结"
     with path.open("w", encoding="gb18030", newline="") as fh:

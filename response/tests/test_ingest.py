@@ -61,3 +61,22 @@ def test_a_reply_arriving_later_updates_the_letter_and_is_audited(board):
 def test_bad_items_are_skipped_not_fatal(board):
     ids = ingest_items(board, [{"title": "没有地址"}, LETTER])
     assert len(ids) == 1
+
+
+@pytest.mark.django_db
+def test_a_crawled_12345_ticket_keeps_what_an_import_keeps():
+    """The scheduled hotline crawl and `tickets import` store the same times, a future one included."""
+    from response.models import Source
+    from response.services.ingest import ingest_item
+    from response.tests.factories import SourceFactory
+
+    source = SourceFactory(slug="zz12345", kind=Source.Kind.HOTLINE)
+    item = {"url": "hotline:zz12345:GD2026092900011", "title": "法律援助咨询", "text": "来电人咨询法律援助申请条件",
+            "published_at": "2026-09-29T10:00:00+08:00",
+            "extra": {"ticket_no": "GD2026092900011", "category": "咨询", "transferred_at": "2026-09-29T10:00:00+08:00",
+                      "due_at": None, "due_at_text": "3个工作日", "due_limit": [3, "workdays"], "extra": {}}}
+    mention, created = ingest_item(source, item)
+    assert created
+    assert mention.extra["due_at"] == "2026-10-09T23:59:59+08:00"
+    assert mention.extra["due_text"] == "3个工作日"
+    assert mention.published_at == datetime(2026, 9, 29, 2, 0, tzinfo=UTC)

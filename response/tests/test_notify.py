@@ -266,3 +266,18 @@ def test_leader_hears_at_once_for_major_cases_only(bureau, settings):
     assert alert.recipient == "leader_zhao@bureau.example.com" and alert.not_before is None
     assert "I级" in alert.subject
     assert not Notification.objects.filter(case=minor, kind="leader").exists()
+
+
+@pytest.mark.django_db
+def test_a_deactivated_head_or_leader_hears_nothing(bureau):
+    from response.services.notify.targets import head_targets
+    from response.tests.factories import UserFactory
+
+    head = UserFactory(username="head_gone", email="head_gone@bureau.example.com")
+    section = bureau["lawyers"]
+    section.head = head
+    section.save()
+    assert [t.recipient for t in head_targets(section)] == ["head_gone@bureau.example.com"]
+    head.is_active = False
+    head.save()
+    assert head_targets(section) == []

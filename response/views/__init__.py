@@ -8,6 +8,8 @@ from response.views.cases import (
     case_detail,
     close,
     reassign,
+    register_policy,
+    reopen,
     set_level,
 )
 from response.views.dashboard import dashboard_view
@@ -18,5 +20,5 @@ from response.views.queue import queue, queue_new
 __all__ = [
     "add_consultation", "add_response", "case_board", "case_detail", "close", "confirm", "correct",
     "dashboard_view", "decide_extension", "dismiss", "home", "mention_detail", "merge", "queue", "queue_new", "reassign",
-    "request_extension", "set_level", "snapshot",
+    "register_policy", "reopen", "request_extension", "set_level", "snapshot",
 ]

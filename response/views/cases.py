@@ -17,10 +17,12 @@ from response.forms import (
     ConsultationForm,
     ExtensionRequestForm,
     LevelForm,
+    PolicyDocumentForm,
     ReassignForm,
+    ReopenForm,
     ResponseForm,
 )
-from response.models import AuditEntry, Case, Extension, Level, Section
+from response.models import AuditEntry, Case, CaseResponse, Clock, Extension, Level, Section
 from response.services import casework
 from response.services.casework import CaseError
 from response.views.access import (
@@ -67,6 +69,9 @@ def case_board(request: HttpRequest) -> HttpResponse:
         "pending_extensions": pending_extensions, "decides_extensions": can_decide_extensions(request.user),
         "columns": columns, "finished": finished, "show_finished": show_finished,
         "sections": sections, "current_section": code, "counts": counts, "now": timezone.now(),
+        "can_register_policy": roles.can_review(request.user),
+        "policy_form": PolicyDocumentForm(initial={"released_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+                                                   "section": "office"}),
     })
 
 
@@ -98,6 +103,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     extension_form = ExtensionRequestForm(initial={"unit": Extension.Unit.WORKING_DAYS, "amount": 1})
     extension_form.fields["clock"].choices = [(k.clock, k.get_clock_display()) for k in running
                                               if k.pk not in pending_on]
+    response_form = ResponseForm()
+    kinds = {k.clock for k in clocks}
+    if Clock.FIRST_STATEMENT not in kinds:
+        response_form.fields["kind"].choices = [(CaseResponse.Kind.RESPONSE.value, CaseResponse.Kind.RESPONSE.label)]
+    elif not any(k.clock == Clock.FIRST_STATEMENT and k.stopped_at for k in clocks):
+        response_form.initial["kind"] = CaseResponse.Kind.FIRST_STATEMENT
     return render(request, "response/case.html", {
         "case": case,
         "clocks": clocks,
@@ -115,7 +126,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_handle": handle and open_case, "can_direct": direct and open_case, "can_review": direct,
         "needs_consultation": bool(case.level and case.level.requires_consultation),
         "consultation_form": ConsultationForm(initial={"held_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}),
-        "response_form": ResponseForm(), "close_form": CloseForm(),
+        "response_form": response_form, "close_form": CloseForm(), "reopen_form": ReopenForm(),
+        "can_reopen": handle and case.state == Case.State.CLOSED,
+        "closure_blockers": casework.closure_blockers(case) if open_case else [],
         "reassign_form": ReassignForm(initial={"section": case.section.code}),
         "level_form": LevelForm(initial={"level": case.level.code if case.level else None}),
         "levels": Level.objects.all(), "sections": Section.objects.all(),
@@ -158,9 +171,13 @@ def add_consultation(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def add_response(request: HttpRequest, pk: int) -> HttpResponse:
     def action(case: Case, d: dict) -> str:
-        casework.record_response(case, request.user, text=d["text"], channel=d["channel"], link=d["link"],
-                                 responded_at=d["responded_at"], approved_by=d["approved_by"])
-        return "已记录回应"
+        response = casework.record_response(
+            case, request.user, text=d["text"], channel=d["channel"], link=d["link"],
+            responded_at=d["responded_at"], approved_by=d["approved_by"],
+            kind=d["kind"] or CaseResponse.Kind.RESPONSE,
+            late_reason=d["late_reason"])
+        done = f"已记录{response.get_kind_display()}"
+        return done + "（补录，已留痕）" if response.late_reason else done
     return _act(request, pk, ResponseForm, action)
 
 
@@ -171,6 +188,36 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
         casework.close_case(case, request.user, d["summary"])
         return "案件已办结"
     return _act(request, pk, CloseForm, action)
+
+
+@require_POST
+@login_required
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(case: Case, d: dict) -> str:
+        casework.reopen_case(case, request.user, d["reason"])
+        return "案件已重新打开，办结时限重新计算"
+    return _act(request, pk, ReopenForm, action)
+
+
+@require_POST
+@login_required
+def register_policy(request: HttpRequest) -> HttpResponse:
+    require_direct(request.user)
+    form = PolicyDocumentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(f"{form.fields[f].label if f in form.fields else ''}{e}"
+                                         for f, errs in form.errors.items() for e in errs))
+        return redirect(reverse("cases"))
+    d = form.cleaned_data
+    try:
+        case, created = casework.register_policy_document(
+            request.user, title=d["title"], released_at=d["released_at"], section=d["section"],
+            link=d["link"], description=d["description"])
+    except CaseError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("cases"))
+    messages.success(request, f"已登记政策解读案件 {case.number}" if created else f"该文件已登记为 {case.number}")
+    return redirect(reverse("case", args=[case.pk]))
 
 
 @require_POST
@@ -186,6 +233,9 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def set_level(request: HttpRequest, pk: int) -> HttpResponse:
     def action(case: Case, d: dict) -> str:
-        casework.set_level(case, d["level"], request.user)
-        return f"级别已调整为{d['level']}，未完成的时限按新级别重算"
+        if d["level"] is None:
+            raise CaseError("请选择要调整到的级别" if case.level is None else "级别未变")
+        if not casework.set_level(case, d["level"], request.user):
+            return f"级别仍为{d['level']}，未作改动"
+        return f"级别已调整为{d['level']}，未完成的时限按新级别重算（已批准的延期保留）"
     return _act(request, pk, LevelForm, action, direct=True)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from response.services.tickets import DEFAULT_SLUG, import_tickets
+from response.services.tickets import DEFAULT_SLUG, HotlineFileError, import_tickets
 from workers.pipeline import analyse_mention
 
 
@@ -16,13 +16,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, action: str, file: str, source: str, **options):
         path = Path(file)
-        if not path.exists():
-            raise CommandError(f"找不到文件: {path}")
+        if not path.is_file():
+            raise CommandError(f"找不到文件“{path}”" if not path.exists() else f"“{path}”不是文件")
         try:
             report = import_tickets(path, source_slug=source)
-        except ValueError as exc:
-            raise CommandError(f"无法解析 {path.name}: {exc}") from exc
+        except HotlineFileError as exc:
+            # Only a file that cannot be read at all fails the command; refused rows are listed.
+            raise CommandError(str(exc)) from exc
         for mention_id in report.new_ids:
             analyse_mention.delay(mention_id)
-        self.stdout.write(self.style.SUCCESS(
-            f"工单：新增 {report.created}，更新 {report.updated}，无变化 {report.unchanged}"))
+        for line in report.errors:
+            self.stdout.write(self.style.WARNING(line))
+        style = self.style.WARNING if report.rejected else self.style.SUCCESS
+        self.stdout.write(style(f"{path.name}：{report.summary()}"))

@@ -17,7 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from response.models import Case, Level, Notification
+from response.models import Case, CaseClock, Level, Notification
+from response.services.deadlines import RUNNING_STATES
 
 from .base import Message, Notifier, NotifyError, Target
 from .email import EmailNotifier
@@ -40,12 +41,31 @@ def _quiet_window() -> tuple[int, int] | None:
     return start % 24, end % 24
 
 
-def quiet_until(level: Level | None, now: datetime) -> datetime | None:
+def quiet_until(level: Level | None, now: datetime, *, next_due: datetime | None = None) -> datetime | None:
     """End of the current quiet period if `now` falls in one and the level allows deferral.
 
     Levels with quiet_hours_apply=False (I and II by default) are never deferred; a case
-    without a level is treated as a low one.
+    without a level is treated as a low one. Deferral never pushes a notice past `next_due`
+    (the case's next deadline): a 12345 urgent ticket due at 23:59:59 cannot wait until 07:00,
+    so when the quiet period would end after it, the notice goes now.
     """
+    until = _quiet_end(level, now)
+    if until is not None and next_due is not None and next_due <= until:
+        return None
+    return until
+
+
+def case_next_due(case: Case | None, now: datetime) -> datetime | None:
+    """The case's next deadline still ahead: the earliest running clock (not met, not paused)
+    due after `now`. A clock already overdue is left out — its notices keep to quiet hours, or
+    every overdue case would wake people at midnight for the 催办 of the day after."""
+    if case is None or case.pk is None or case.state not in RUNNING_STATES:
+        return None
+    return (CaseClock.objects.filter(case=case, stopped_at__isnull=True, paused_at__isnull=True, due_at__gt=now)
+            .order_by("due_at").values_list("due_at", flat=True).first())
+
+
+def _quiet_end(level: Level | None, now: datetime) -> datetime | None:
     window = _quiet_window()
     if window is None or (level is not None and not level.quiet_hours_apply):
         return None
@@ -68,7 +88,10 @@ def enqueue(*, key: str, kind: str, targets: Iterable[Target], message: Message,
             now: datetime | None = None) -> list[Notification]:
     """Create one notification per target unless its key exists; send after commit. Returns the new rows."""
     now = now or timezone.now()
-    defer = quiet_until(case.level if case else None, now)
+    level = case.level if case else None
+    defer = quiet_until(level, now)
+    if defer is not None:  # only a deferral needs the case's next deadline
+        defer = quiet_until(level, now, next_due=case_next_due(case, now))
     created: list[Notification] = []
     for target in targets:
         try:

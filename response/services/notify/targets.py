@@ -14,7 +14,9 @@ from .base import Target
 
 
 def _emails(users: Iterable) -> list[Target]:
-    return [Target("email", u.email) for u in users if getattr(u, "email", "")]
+    # A deactivated account (people leave; they are never deleted) hears nothing more.
+    return [Target("email", u.email) for u in users
+            if getattr(u, "email", "") and getattr(u, "is_active", True)]
 
 
 def unique(targets: Iterable[Target]) -> list[Target]:
@@ -55,6 +57,6 @@ def office_targets() -> list[Target]:
 
 def leader_targets(case: Case) -> list[Target]:
     """The leader in charge; when none is set yet, every user with the leader role."""
-    if case.leader_id and case.leader.email:
+    if case.leader_id and case.leader.email and case.leader.is_active:
         return _emails([case.leader])
     return _emails(_role_users(roles.LEADER))
