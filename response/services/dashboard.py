@@ -109,7 +109,9 @@ class OnTime:
 
     @property
     def total(self) -> int:
-        return self.met + self.late
+        # An overdue clock still running is already late: leaving it out would overstate the rate
+        # (the same rule as `yuqing stats`).
+        return self.met + self.late + self.running_overdue
 
     @property
     def rate(self) -> float | None:

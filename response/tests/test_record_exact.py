@@ -337,3 +337,16 @@ def test_unknown_holiday_year_is_shown_checked_and_recomputed_when_entered(burea
     out = io.StringIO()
     call_command("deadlines", "calendar", "--check", stdout=out)
     assert "2027" not in client.get(reverse("case", args=[case.pk])).content.decode().split("<main>")[0]
+
+
+def test_dashboard_on_time_rate_counts_an_overdue_running_clock_as_late(bureau):
+    from response.services.dashboard import on_time_rates
+
+    with freeze_time("2026-10-12 09:00:00+08:00"):
+        answered = make_case(bureau, level="III")
+        make_case(bureau, level="III", section="grassroots")  # never answered
+        casework.record_response(answered, None, text="已约谈律所负责人。", channel="官方网站")
+    with freeze_time("2026-10-15 09:00:00+08:00"):  # both 48 h response clocks are due
+        response = next(o for o in on_time_rates(30) if o.clock == Clock.RESPONSE)
+    assert (response.met, response.late, response.running_overdue) == (1, 0, 1)
+    assert response.rate == 0.5
