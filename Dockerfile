@@ -11,13 +11,14 @@ RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk 
     && mkdir -p /var/lib/yuqing && chown yuqing /var/lib/yuqing
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY config ./config
 COPY crawlers ./crawlers
 COPY analysis ./analysis
 COPY response ./response
 COPY workers ./workers
-RUN pip install . && DJANGO_SECRET_KEY=build yuqing collectstatic --noinput
+# The pinned versions: the shipped models only load with the libraries that pickled them.
+RUN pip install -c constraints.txt . && DJANGO_SECRET_KEY=build yuqing collectstatic --noinput
 
 USER yuqing
 EXPOSE 8000

@@ -4,20 +4,28 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/3
 
 # pytest exits 5 when it collects no test (e.g. a marker filter matched nothing): not a failure here.
-.PHONY: install demo test test-sqlite test-services bench lint
+.PHONY: install constraints demo test test-sqlite test-services bench lint
 
-$(STAMP): pyproject.toml
+# Exact versions from constraints.txt: the shipped models only load with the libraries that pickled them.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-pin constraints.txt from what is installed in .venv (its comment header is kept).
+constraints:
+	$(BIN)/pip check
+	{ sed '/^[^#]/,$$d' constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -iv '^yuqing'; } \
+		> constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 demo: install
 	$(BIN)/yuqing demo

@@ -1,9 +1,19 @@
 """Fixtures shared by every test package."""
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
+
+# Tests that need a real Redis use REDIS_TEST_URL (`make test` gives them a database of their own).
+DEFAULT_REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture(scope="session")
+def redis_test_url() -> str:
+    """The real Redis for tests that need one: $REDIS_TEST_URL, else database 14 on localhost."""
+    return os.environ.get("REDIS_TEST_URL", DEFAULT_REDIS_TEST_URL)
 
 
 @pytest.fixture(autouse=True)

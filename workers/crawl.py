@@ -5,13 +5,18 @@ from response.services import crawling
 from workers.base import yuqing_task
 
 
-@yuqing_task("yuqing.crawl.source", max_retries=2)
+# A crawler that cannot run fails the same way on a retry, and each retry would count as another
+# failed run of the source: it is recorded and reported, not retried (beat runs it again on schedule).
+@yuqing_task("yuqing.crawl.source", max_retries=2, dont_autoretry_for=(crawling.CrawlerCrashed,))
 def crawl_source(source_id: int) -> dict:
     from workers.pipeline import analyse_mention
 
     outcome = crawling.crawl_source(source_id)
+    # Items a dying crawler had already written are stored: they are judged all the same.
     for mention_id in outcome.new_ids:
         analyse_mention.delay(mention_id)
+    if outcome.crashed:
+        raise crawling.CrawlerCrashed(f"采集进程未能运行完毕（采集记录 {outcome.run_id}）：{outcome.error}")
     return {"run": outcome.run_id, "found": outcome.found, "new": len(outcome.new_ids), "new_ids": outcome.new_ids,
             "error": outcome.error, "blind": outcome.blind}
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import threading
 import uuid
 from pathlib import Path
@@ -15,7 +14,6 @@ import redis
 from analysis.events import EventIndex, shingles
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REDIS_URL = os.environ.get("YUQING_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 def _news() -> list[dict]:
@@ -63,8 +61,8 @@ def test_short_posts_and_idempotence() -> None:
 
 
 @pytest.fixture
-def redis_ns():
-    r = redis.Redis.from_url(REDIS_URL)
+def redis_ns(redis_test_url: str):
+    r = redis.Redis.from_url(redis_test_url)
     r.ping()
     ns = f"yuqing-test-{uuid.uuid4().hex[:8]}"
     yield ns
@@ -75,23 +73,23 @@ def redis_ns():
 
 
 @pytest.mark.redis
-def test_two_instances_share_state_through_redis(redis_ns: str) -> None:
+def test_two_instances_share_state_through_redis(redis_ns: str, redis_test_url: str) -> None:
     news = _news()[:2]
-    first = EventIndex(REDIS_URL, namespace=redis_ns)
-    second = EventIndex(REDIS_URL, namespace=redis_ns)  # another worker / after a restart
+    first = EventIndex(redis_test_url, namespace=redis_ns)
+    second = EventIndex(redis_test_url, namespace=redis_ns)  # another worker / after a restart
     key = first.assign("a", news[0]["text"])
     copies = _reposts(news[0]["title"], news[0]["text"])
     assert second.assign("b", copies[0]) == key
     assert second.assign("c", news[1]["text"]) == "c"
     assert first.event_of("b") == key            # the doc map is shared too
-    assert EventIndex(REDIS_URL, namespace=redis_ns).assign("a", "x") == key
+    assert EventIndex(redis_test_url, namespace=redis_ns).assign("a", "x") == key
 
 
 @pytest.mark.redis
-def test_concurrent_near_copies_end_in_one_event(redis_ns: str) -> None:
+def test_concurrent_near_copies_end_in_one_event(redis_ns: str, redis_test_url: str) -> None:
     row = _news()[3]
     texts = [row["text"]] + _reposts(row["title"], row["text"])
-    workers = [EventIndex(REDIS_URL, namespace=redis_ns) for _ in texts]
+    workers = [EventIndex(redis_test_url, namespace=redis_ns) for _ in texts]
     results: dict[str, str] = {}
     barrier = threading.Barrier(len(texts))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from crawlers.runner import run_crawl
+from crawlers.runner import CrawlResult, run_crawl
 from response.models import CrawlRun, Source
 from response.services.ingest import ingest_items
 
@@ -17,6 +17,11 @@ logger = logging.getLogger(__name__)
 BLIND_AFTER_FAILURES = 3
 
 
+class CrawlerCrashed(RuntimeError):
+    """The crawler process could not run to its end (it did not start, died, or left no result).
+    Usually the installation is at fault, not the site: the task fails rather than report success."""
+
+
 @dataclass
 class CrawlOutcome:
     run_id: int
@@ -24,6 +29,32 @@ class CrawlOutcome:
     new_ids: list[int] = field(default_factory=list)
     error: str | None = None
     blind: str | None = None
+    # The crawler itself failed (see CrawlerCrashed); ``error`` says how.
+    crashed: bool = False
+
+
+# Enough of the crawler's last output lines for the traceback's end, short enough that the
+# source's last_error (2,000 characters) keeps the final line, which names the cause.
+CRASH_TAIL_CHARS = 1200
+
+
+def _crashed(result: CrawlResult) -> bool:
+    # The runner reports a child that exited without its result file (non-zero exit, an import
+    # error, a crash) with ``killed`` in its stats; False there means it was not our timeout.
+    return result.stats.get("killed") is False
+
+
+def _crash_report(error: str) -> str:
+    """The runner's summary and the last whole lines of the crawler's output."""
+    summary, _, tail = error.partition("：")
+    kept: list[str] = []
+    # The runner cuts its log tail by characters: the first line is usually a fragment.
+    for line in reversed([x for x in tail.splitlines()[1:] if x.strip()]):
+        if kept and sum(map(len, kept)) + len(line) > CRASH_TAIL_CHARS:
+            break
+        kept.insert(0, line[-CRASH_TAIL_CHARS:])
+    return "\n".join([f"{summary}：采集程序未能运行完毕，请检查采集环境的安装（如缺少依赖包）。"
+                      "输出的最后几行：", *kept])
 
 
 def crawl_source(source_id: int, *, timeout: float = 600) -> CrawlOutcome:
@@ -32,12 +63,17 @@ def crawl_source(source_id: int, *, timeout: float = 600) -> CrawlOutcome:
     now = timezone.now()
     try:
         result = run_crawl(source.as_crawl_config(), source.crawl_state or {}, timeout=timeout)
-    except Exception as exc:  # the runner itself failed: record it, the task layer retries
+    except Exception as exc:  # the runner could not even start the child: record it, then fail
         logger.exception("crawl.runner_failed", extra={"source": source.slug})
         result = None
-        error = f"{type(exc).__name__}: {exc}"
+        error = f"采集进程无法启动：{type(exc).__name__}: {exc}"
+        crashed = True
     else:
         error = result.error
+        crashed = _crashed(result)
+        if crashed:
+            error = _crash_report(error or "")
+            logger.error("crawl.crashed", extra={"source": source.slug, "error": error})
 
     new_ids: list[int] = []
     if result is not None:
@@ -70,7 +106,8 @@ def crawl_source(source_id: int, *, timeout: float = 600) -> CrawlOutcome:
         run.stats = result.stats if result is not None else {}
         run.status = (CrawlRun.Status.BLIND if blind else CrawlRun.Status.FAILED if error else CrawlRun.Status.OK)
         run.save()
-    return CrawlOutcome(run_id=run.pk, found=run.items_found, new_ids=new_ids, error=error, blind=blind)
+    return CrawlOutcome(run_id=run.pk, found=run.items_found, new_ids=new_ids, error=error, blind=blind,
+                        crashed=crashed)
 
 
 def due_sources(now=None) -> list[int]:

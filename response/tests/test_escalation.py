@@ -1,5 +1,5 @@
 """The periodic deadline check: warnings, escalation, 催办, each notice exactly once however often
-and however concurrently the task runs (real Redis lock at 127.0.0.1:6379)."""
+and however concurrently the task runs (real Redis lock at $REDIS_TEST_URL)."""
 from __future__ import annotations
 
 import os
@@ -19,8 +19,6 @@ from response.services.locks import run_lock
 from response.tests.mechanism import make_case, person
 from workers.deadlines import check_deadlines as check_task
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
-
 
 def local(*args: int) -> datetime:
     return timezone.make_aware(datetime(*args), timezone.get_current_timezone())
@@ -39,11 +37,11 @@ def people(bureau):
 
 
 @pytest.fixture
-def redis_lock(settings):
-    settings.REDIS_URL = REDIS_TEST_URL
+def redis_lock(settings, redis_test_url):
+    settings.REDIS_URL = redis_test_url
     settings.YUQING_LOCK_PREFIX = f"yuqing-test-{uuid.uuid4().hex}:"
     yield settings.YUQING_LOCK_PREFIX
-    client = redis.Redis.from_url(REDIS_TEST_URL)
+    client = redis.Redis.from_url(redis_test_url)
     for key in client.scan_iter(f"{settings.YUQING_LOCK_PREFIX}*"):
         client.delete(key)
     client.close()
