@@ -142,7 +142,7 @@ def test_duty_confirms_section_responds_and_closes_other_section_cannot_see(page
     page.fill("#close-form textarea[name=summary]", "已回应，律所已退费，当事人满意。")
     with page.expect_navigation():
         page.click("#close-form button[type=submit]")  # confirm() accepted by the dialog handler
-    assert "案件已办结" in page.content() and ("confirm", "确定办结本案件？办结后时限停止计时。") in page.dialogs
+    assert "案件已办结" in page.content() and ("confirm", "确定办结本案件？办结后记录不可修改，需重新打开方可补充。") in page.dialogs
     shot(page, "case")
     case.refresh_from_db()
     assert case.state == m.Case.State.CLOSED
