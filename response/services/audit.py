@@ -7,6 +7,21 @@ from django.db import models
 
 from response.models import AuditEntry, Case
 
+# How each action reads in a case's 处置记录 (one table for every page and export).
+ACTION_LABELS = {
+    "open": "立案", "state": "状态变更", "review": "研判", "response": "记录回应", "response_late": "补录回应",
+    "consultation": "记录会商", "reassign": "改派", "level": "调整级别", "merge": "并入条目", "correct": "修正",
+    "extension_request": "申请延期", "extension_approve": "批准延期", "extension_reject": "驳回延期",
+    "reopen": "重新打开", "new_mention": "新报道", "clock_add": "新增时限", "clock_recompute": "时限重算",
+    "clock_remove": "撤销时限", "clock_restart": "时限重新起算", "policy_release": "登记政策文件",
+    "ticket_update": "工单更新", "config_add": "新增配置", "config_change": "修改配置", "config_delete": "删除配置",
+    "user_deactivate": "停用账号",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
 
 def _label(user: Any) -> str:
     if user is None or not getattr(user, "is_authenticated", False):

@@ -165,3 +165,11 @@ def safe_url(value: str) -> str:
     if lowered.startswith(("http://", "https://")):
         return url
     return "#"
+
+
+@register.filter
+def audit_label(action: str) -> str:
+    """The Chinese name of an audit action."""
+    from response.services.audit import action_label
+
+    return action_label(action)

@@ -263,3 +263,47 @@ def test_section_asks_for_an_extension_and_the_office_approves_it(page, live_ser
     assert "新的到期时间为" in page.content() and page.locator(".ext").count() == 0
     page.click("details.ext-history summary")
     shot(page, "case-extension")
+
+
+def test_major_case_two_acts_filed_read_only_and_reopened(page, live_server, users, bureau):
+    """首次发布 and 新闻发布会 are recorded as two acts; a filed case offers only an audited reopen."""
+    from response.services import casework
+    from response.tests.mechanism import make_case
+
+    case = make_case(bureau, level="II", section="lawyers", title="网传某律所律师卷款失联 多名当事人报警")
+    casework.record_consultation(case, None, held_at=timezone.now(), participants="局领导、办公室、律师工作科",
+                                 conclusion="先发布权威信息，再召开新闻发布会", agreed_wording="已立案调查，依法处理")
+    login(page, live_server, "lawyer_staff")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    form = page.locator("#response-form")
+    assert form.locator("select[name=kind]").input_value() == "first_statement"  # owed first
+    form.locator("textarea[name=text]").fill("市司法局已关注网传情况，已立案调查。")
+    form.locator("input[name=channel]").fill("官方微博")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert "已记录首次发布权威信息" in page.content()
+    case.refresh_from_db()
+    assert case.state == m.Case.State.HANDLING
+    page.locator("#response-form").locator("xpath=ancestor::details").first.evaluate("d => d.open = true")
+    form = page.locator("#response-form")
+    form.locator("select[name=kind]").select_option("response")
+    form.locator("textarea[name=text]").fill("新闻发布会：通报律所负责人已到案，当事人权益保障措施。")
+    form.locator("input[name=channel]").fill("新闻发布会")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    case.refresh_from_db()
+    assert case.state == m.Case.State.RESPONDED
+    assert list(case.responses.values_list("kind", flat=True)) == ["first_statement", "response"]
+    page.fill("#close-form textarea[name=summary]", "律所负责人到案，退赔方案已公布。")
+    with page.expect_navigation():
+        page.click("#close-form button[type=submit]")
+    assert page.locator("#response-form").count() == 0 and page.locator("#close-form").count() == 0
+    assert "已办结案件的记录不可修改" in page.content()
+    page.click("text=重新打开")
+    page.fill("#reopen-form textarea[name=reason]", "当事人反映退赔未到位")
+    with page.expect_navigation():
+        page.click("#reopen-form button[type=submit]")
+    assert "案件已重新打开" in page.content()
+    case.refresh_from_db()
+    assert case.state == m.Case.State.HANDLING and case.clocks.get(clock="closure").stopped_at is None
+    shot(page, "case-reopened")

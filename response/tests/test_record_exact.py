@@ -350,3 +350,15 @@ def test_dashboard_on_time_rate_counts_an_overdue_running_clock_as_late(bureau):
         response = next(o for o in on_time_rates(30) if o.clock == Clock.RESPONSE)
     assert (response.met, response.late, response.running_overdue) == (1, 0, 1)
     assert response.rate == 0.5
+
+
+def test_the_case_timeline_names_every_action_in_chinese(bureau, client):
+    with freeze_time("2026-09-29 10:00:00+08:00"):
+        case = _closed(bureau)
+    office = person("office_tang", roles.OFFICE)
+    with freeze_time("2026-09-30 16:00:00+08:00"):
+        casework.reopen_case(case, office, "当事人来信反映整改未落实")
+    client.force_login(office)
+    timeline = client.get(reverse("case", args=[case.pk])).content.decode().split("处置记录（审计）")[1]
+    assert "重新打开" in timeline and "时限重新起算" in timeline
+    assert "reopen" not in timeline and "clock_restart" not in timeline
