@@ -3,14 +3,17 @@
 Chinese sites lie about their encoding in every possible way: a header says UTF-8 while
 the page is GBK, a page declares GB2312 but uses GB18030-only characters, or nothing is
 declared at all. We therefore treat every declaration as a *candidate* and keep the first
-one that decodes cleanly, falling back to statistical detection and finally to the
-candidate with the fewest broken characters.
+one that decodes cleanly. A declaration that decodes *nearly* cleanly (a damaged character on
+a tiny page) is kept too, its broken bytes replaced and noted: detectors read short pages as
+anything. Only then statistical detection, and finally the candidate with the fewest broken
+characters, flagged as a guess (``Decoded.reliable``).
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass
 
 import charset_normalizer
 
@@ -120,22 +123,54 @@ def _detect(body: bytes) -> str | None:
     return normalize_encoding(best.encoding) if best else None
 
 
+_ASCII = bytes(range(0x80))
+
+
 def _errors(body: bytes, codec: str) -> int:
     return body.decode(codec, errors="replace").count("\ufffd")
 
 
-def decode_bytes(
+def _nearly_clean(body: bytes, errors: int) -> bool:
+    """A declaration worth keeping despite ``errors`` broken sequences.
+
+    Very few errors (≤ 0.1 %, at least 2), or few overall (≤ 1 % of bytes, at least 3 on tiny
+    pages) *and* few among the non-ASCII bytes: a GBK page mislabelled UTF-8 breaks at a
+    quarter to most of its Chinese bytes, a UTF-8 page with a damaged character at one or two.
+    """
+    if errors <= max(2, len(body) // 1000):
+        return True
+    non_ascii = len(body.translate(None, _ASCII))
+    return errors <= max(3, len(body) // 100) and errors * 10 <= non_ascii
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Decoded page text; ``note`` says in Chinese what could not be decoded faithfully."""
+
+    text: str
+    codec: str
+    note: str | None = None
+    #: False when no encoding decoded the page cleanly and the codec is a best guess
+    reliable: bool = True
+
+
+def decode_page(
     body: bytes, content_type: str | bytes | None = None, override: str | None = None
-) -> tuple[str, str]:
-    """Decode ``body``; return ``(text, codec)``.
+) -> Decoded:
+    """Decode ``body``.
 
     Order: explicit override (the source's configured encoding), BOM, HTTP header, in-document
     declaration, then UTF-8 and detection. The first candidate that decodes without a single
-    error wins; otherwise the one with the fewest replacement characters (never raises).
+    error wins; then a declared encoding that decodes nearly cleanly (its broken bytes
+    replaced and noted); otherwise the candidate with the fewest replacement characters,
+    marked unreliable (never raises).
     """
     bom = _bom(body)
     if bom:
-        return body[len(codecs.BOM_UTF8) if bom == "utf-8" else 2 :].decode(bom, "replace"), bom
+        text = body[len(codecs.BOM_UTF8) if bom == "utf-8" else 2 :].decode(bom, "replace")
+        bad = text.count("\ufffd")
+        return Decoded(text, bom, f"按 {bom}（字节顺序标记）解码，{bad} 处字节无法解码，已替换"
+                       if bad else None)
     declared = [
         normalize_encoding(override),
         normalize_encoding(header_charset(content_type)),
@@ -147,18 +182,32 @@ def decode_bytes(
     for codec in [*strong, "utf-8"]:
         if codec not in candidates:
             candidates.append(codec)
+    errors = {codec: _errors(body, codec) for codec in candidates}
     for codec in candidates:
-        if _errors(body, codec) == 0:
-            return body.decode(codec), codec
+        if errors[codec] == 0:
+            return Decoded(body.decode(codec), codec)
     # A declared encoding with a few broken bytes (truncated page, one bad character) is
-    # still far more trustworthy than a guess.
+    # still far more trustworthy than a guess: detectors read short pages as anything.
     for codec in strong:
-        if _errors(body, codec) <= max(2, len(body) // 1000):
-            return body.decode(codec, errors="replace"), codec
+        if _nearly_clean(body, errors[codec]):
+            note = f"声明的编码 {codec} 有 {errors[codec]} 处字节无法解码，已替换"
+            return Decoded(body.decode(codec, errors="replace"), codec, note)
     detected = _detect(body)
     for codec in [detected, *weak, "gb18030"]:
         if codec and codec not in candidates:
             candidates.append(codec)
-    scored = [(_errors(body, codec), i, codec) for i, codec in enumerate(candidates)]
-    _, _, codec = min(scored)
-    return body.decode(codec, errors="replace"), codec
+    scored = [(errors[codec] if codec in errors else _errors(body, codec), i, codec)
+              for i, codec in enumerate(candidates)]
+    bad, _, codec = min(scored)
+    text = body.decode(codec, errors="replace")
+    if bad == 0:
+        return Decoded(text, codec)
+    return Decoded(text, codec, f"无法可靠识别编码：按 {codec} 解码，{bad} 处字节无法解码", False)
+
+
+def decode_bytes(
+    body: bytes, content_type: str | bytes | None = None, override: str | None = None
+) -> tuple[str, str]:
+    """``decode_page`` as ``(text, codec)``, for callers that need no note."""
+    decoded = decode_page(body, content_type, override)
+    return decoded.text, decoded.codec

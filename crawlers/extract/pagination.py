@@ -18,7 +18,7 @@ from parsel import Selector
 
 from crawlers.extract.canonical import host_of
 
-__all__ = ["continuation_links", "page_number"]
+__all__ = ["continuation_links", "drop_continuations", "page_number"]
 
 # Anchor texts a pager uses: a page number, "第2页", "下一页", arrows.
 _PAGER_TEXT_RE = re.compile(
@@ -29,6 +29,9 @@ _PAGER_TEXT_RE = re.compile(
 _PAGE_PARAMS = ("page", "p", "pn", "pageno", "page_no", "curpage", "pageindex", "cp")
 _PATH_RE = re.compile(r"^(?P<base>.*/[^/]+?)(?P<ext>\.[A-Za-z]{2,6})?$")
 _MAX_PAGE = 99
+_EXT_RE = re.compile(r"\.[A-Za-z]{2,6}\Z")
+_NUMBER_RE = re.compile(r"[_-](\d{1,2})")
+_NUMBERED_RE = (re.compile(r"[_-]\d\Z"), re.compile(r"[_-]\d\d\Z"))
 
 
 def page_number(url: str, first_url: str) -> int | None:
@@ -51,11 +54,60 @@ def page_number(url: str, first_url: str) -> int | None:
     match = _PATH_RE.match(first.path)
     if not match or sorted(query) != first_query:
         return None
-    base, ext = re.escape(match["base"]), re.escape(match["ext"] or "")
-    suffix = re.fullmatch(rf"{base}[_-](\d{{1,2}}){ext}", page.path)
+    base, ext = match["base"], match["ext"] or ""
+    # Literal prefix/suffix tests: a regex built per pair would be compiled afresh per call.
+    middle = page.path[len(base): len(page.path) - len(ext)]
+    fits = (len(page.path) >= len(base) + len(ext) + 2 and page.path.startswith(base)
+            and page.path.endswith(ext))
+    suffix = _NUMBER_RE.fullmatch(middle) if fits else None
     # "_1" is page 2 on TRS sites and page 1 nowhere: the order is what matters, so any
     # numbered page comes after the unnumbered first one.
     return int(suffix[1]) + 1 if suffix else None
+
+
+def _page_key(url: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    parts = urlsplit(url)
+    return host_of(url), parts.path, tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+
+
+def _first_page_keys(url: str) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
+    """Keys of every URL that ``url`` could be a later page of.
+
+    The inverse of ``page_number``'s two shapes: drop the page parameter, or drop the
+    ``_N``/``-N`` before the extension. A superset on purpose: ``page_number`` still decides.
+    """
+    parts = urlsplit(url)
+    host, path = host_of(url), parts.path
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    keys = []
+    rest = tuple(sorted((k, v) for k, v in query if k.lower() not in _PAGE_PARAMS))
+    if len(rest) < len(query):
+        keys.append((host, path, rest))
+    full = tuple(sorted(query))
+    ext_match = _EXT_RE.search(path)
+    for ext in {"", ext_match[0] if ext_match else ""}:
+        stem = path[: len(path) - len(ext)]
+        for numbered in _NUMBERED_RE:
+            if match := numbered.search(stem):
+                keys.append((host, stem[: match.start()] + ext, full))
+    return keys
+
+
+def drop_continuations(urls: list[str]) -> list[str]:
+    """``urls`` without those that are page 2+ of another URL in the list, in order.
+
+    A list page may link an article's page 2 beside page 1; the continuation is read through
+    page 1's pager. Linear in the number of links: an archive page lists ten thousand.
+    """
+    by_key: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[str]] = {}
+    for url in urls:
+        by_key.setdefault(_page_key(url), []).append(url)
+    kept = []
+    for url in urls:
+        firsts = (other for key in _first_page_keys(url) for other in by_key.get(key, ()))
+        if not any(other != url and (page_number(url, other) or 0) > 1 for other in firsts):
+            kept.append(url)
+    return kept
 
 
 def continuation_links(html: str, url: str, first_url: str) -> list[tuple[int, str]]:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
@@ -23,12 +24,22 @@ from twisted.python.failure import Failure
 from crawlers.extract.antibot import detect_block
 from crawlers.extract.canonical import canonicalize, host_of
 from crawlers.extract.dates import to_iso
-from crawlers.extract.encoding import decode_bytes
+from crawlers.extract.encoding import decode_page
 
 logger = logging.getLogger(__name__)
 
 MAX_FAILURES_KEPT = 20
 MAX_VALIDATORS_KEPT = 200
+
+
+def _meta(response: Response | None) -> dict[str, Any] | None:
+    """The response's request meta, or None for a response built without a request."""
+    if response is None:
+        return None
+    try:
+        return response.meta
+    except AttributeError:
+        return None
 
 
 class SourceSpider(scrapy.Spider):
@@ -63,6 +74,14 @@ class SourceSpider(scrapy.Spider):
         self.counts = {"pages": 0, "not_modified": 0, "errors": 0, "filtered": 0,
                        "articles_requested": 0, "items": 0}
         self.start_failed: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # A redirect back to a URL already fetched is dropped by the scheduler's duplicate
+        # filter without reaching any errback: without this the page would vanish silently.
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        return spider
 
     # --- options -------------------------------------------------------------------------
     def option(self, key: str, default: Any) -> Any:
@@ -135,8 +154,18 @@ class SourceSpider(scrapy.Spider):
 
     # --- decoding, blocking, failures --------------------------------------------------------
     def decode(self, response: Response) -> tuple[str, str]:
-        return decode_bytes(response.body, response.headers.get("Content-Type"),
-                            self.source.get("encoding"))
+        """``(text, codec)``; what could not be decoded is noted on the response's meta and
+        shows in its item (``extra.encoding_note``, and ``parse_error`` when only guessed)."""
+        decoded = decode_page(response.body, response.headers.get("Content-Type"),
+                              self.source.get("encoding"))
+        if decoded.note:
+            logger.warning("crawl.encoding source=%s url=%s %s", self.slug, response.url,
+                           decoded.note)
+            meta = _meta(response)
+            if meta is not None:
+                meta["encoding_note"] = decoded.note
+                meta["encoding_reliable"] = decoded.reliable
+        return decoded.text, decoded.codec
 
     def block_reason(self, text: str, response: Response) -> str | None:
         return detect_block(text, response.url)
@@ -147,13 +176,30 @@ class SourceSpider(scrapy.Spider):
         logger.warning("crawl.blind source=%s url=%s reason=%s", self.slug, url, reason)
         raise CloseSpider("blind")
 
+    def on_dropped(self, request: scrapy.Request, **_: Any) -> None:
+        """Record a redirect that came back to a URL of its own chain (A → B → A, A → A)."""
+        chain = list(request.meta.get("redirect_urls") or [])
+        if chain and canonicalize(request.url) in {canonicalize(u) for u in chain}:
+            self.record_failure(request, chain[0], f"重定向循环：{chain[0]}")
+
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         message = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
+        if request is not None and failure.check(IgnoreRequest) and "redirections" in message:
+            # Requests exempt from the duplicate filter loop until REDIRECT_MAX_TIMES.
+            chain = [*(request.meta.get("redirect_urls") or []), request.url]
+            url = chain[0]
+            looped = len({canonicalize(u) for u in chain}) < len(chain)
+            message = f"重定向循环：{url}" if looped else f"重定向次数超过上限：{url}"
         filtered = failure.check(IgnoreRequest) and any(
             word in message for word in ("offsite", "robots.txt")
         )
+        self.record_failure(request, url, message, filtered=bool(filtered))
+
+    def record_failure(self, request: scrapy.Request | None, url: str, message: str, *,
+                       filtered: bool = False) -> None:
+        """Count a failed request and keep it (bounded) in the stats' ``failures``."""
         self.counts["filtered" if filtered else "errors"] += 1
         if request is not None and request.meta.get("start"):
             self.start_failed = message
@@ -180,7 +226,13 @@ class SourceSpider(scrapy.Spider):
             extra["text_truncated"] = True
         published = data.get("published_at")
         canonical = data.get("canonical_url") or canonicalize(url)
-        listed = response.meta.get("listed_url") if response is not None else None
+        meta = _meta(response) or {}
+        listed = meta.get("listed_url")
+        parse_error = data.get("parse_error")
+        if meta.get("encoding_note"):
+            extra.setdefault("encoding_note", meta["encoding_note"])
+            if not meta.get("encoding_reliable", True) and not parse_error:
+                parse_error = meta["encoding_note"]
         self.mark_seen(canonical, url, listed or "")
         self.counts["items"] += 1
         return {
@@ -197,7 +249,7 @@ class SourceSpider(scrapy.Spider):
             "raw_gz_b64": base64.b64encode(gzip.compress(raw[:raw_max])).decode("ascii"),
             "encoding": encoding,
             "extra": extra,
-            "parse_error": data.get("parse_error"),
+            "parse_error": parse_error,
         }
 
     def extract(self, text: str, response: Response) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from scrapy.http import Response
 
 from crawlers.extract.article import extract_article
 from crawlers.extract.links import discover_links, next_page
-from crawlers.extract.pagination import page_number
+from crawlers.extract.pagination import drop_continuations
 from crawlers.spiders.base import SourceSpider
 from crawlers.spiders.pages import ArticlePagesMixin
 
@@ -42,8 +42,7 @@ class ListPageMixin:
             self.failures.append({"url": response.url, "error": "列表页未发现文章链接"})
         # A list that links an article's page 2 beside page 1: the continuation is read
         # through page 1's pager, never as an article of its own.
-        links = [url for url in links
-                 if not any(other != url and (page_number(url, other) or 0) > 1 for other in links)]
+        links = drop_continuations(links)
         new = [url for url in links if not self.is_seen(url)]
         for url in new:
             if not self.can_request_article():
