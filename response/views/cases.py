@@ -136,6 +136,11 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+def _form_errors(form) -> str:
+    return "；".join(f"{form.fields[f].label if f in form.fields else ''}{e}"
+                    for f, errs in form.errors.items() for e in errs)
+
+
 def _act(request: HttpRequest, pk: int, form_class, action, *, direct: bool = False) -> HttpResponse:
     """Shared shape of every case action: visibility (404), permission (403), form, service, message."""
     case = visible_case_or_404(request.user, pk)
@@ -145,8 +150,7 @@ def _act(request: HttpRequest, pk: int, form_class, action, *, direct: bool = Fa
         require_handle(request.user, case)
     form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(f"{form.fields[f].label if f in form.fields else ''}{e}"
-                                         for f, errs in form.errors.items() for e in errs))
+        messages.error(request, _form_errors(form))
     else:
         try:
             done = action(case, form.cleaned_data)
@@ -205,8 +209,7 @@ def register_policy(request: HttpRequest) -> HttpResponse:
     require_direct(request.user)
     form = PolicyDocumentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(f"{form.fields[f].label if f in form.fields else ''}{e}"
-                                         for f, errs in form.errors.items() for e in errs))
+        messages.error(request, _form_errors(form))
         return redirect(reverse("cases"))
     d = form.cleaned_data
     try:
