@@ -10,8 +10,8 @@ from scrapy.http import HtmlResponse
 from crawlers.extract.encoding import decode_bytes, decode_page
 from crawlers.spiders.html import HtmlSpider
 
-SOURCE = {"slug": "qsfj-xw", "name": "区司法局", "kind": "html", "url": "http://sfj.example.gov.cn/xw/"}
-URL = "http://sfj.example.gov.cn/xw/20240305/1.html"
+SOURCE = {"slug": "qsfj-xw", "name": "区司法局", "kind": "html", "url": "http://127.0.0.1:9/xw/"}
+URL = "http://127.0.0.1:9/xw/20240305/1.html"
 UTF8 = "text/html; charset=utf-8"
 RELATED = ["区司法局召开社区矫正工作推进会议部署全年重点任务",
            "市司法局组织人民调解员业务培训提升化解矛盾纠纷能力",

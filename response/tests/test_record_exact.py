@@ -295,7 +295,7 @@ def test_office_registers_a_policy_document_release_from_the_board(bureau, clien
     board = client.get(reverse("cases")).content.decode()
     assert "登记政策解读" in board
     form = {"title": "《市法律援助条例实施办法》", "released_at": "2026-09-30T10:00", "section": "legal_aid",
-            "link": "https://sfj.example.gov.cn/zcwj/2026/0930.html", "description": "扩大法律援助覆盖范围"}
+            "link": "http://127.0.0.1:9/zcwj/2026/0930.html", "description": "扩大法律援助覆盖范围"}
     response = client.post(reverse("case_register_policy"), form)
     case = Case.objects.get(channel="policy")
     assert response.status_code == 302 and response["Location"] == reverse("case", args=[case.pk])
