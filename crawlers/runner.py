@@ -34,6 +34,9 @@ class CrawlResult:
     stats: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     blind: str | None = None
+    # The child exited without its result (non-zero exit, an import error): the installation, not the site.
+    crashed: bool = False
+    log_tail: str = ""
 
 
 def _read_items(path: Path) -> list[dict[str, Any]]:
@@ -108,7 +111,8 @@ def run_crawl(source: dict[str, Any], state: dict[str, Any] | None = None, *,
             else:
                 error = f"抓取进程异常退出（返回码 {returncode}）：{log_tail[-1500:]}"
             stats = {"items": len(items), "seconds": elapsed, "killed": killed}
-            outcome = CrawlResult(items, new_state, stats, error, None)
+            outcome = CrawlResult(items, new_state, stats, error, None, crashed=not killed,
+                                  log_tail=log_tail)
     level = logging.WARNING if outcome.error or outcome.blind else logging.INFO
     logger.log(level, "crawl.done source=%s items=%d error=%s blind=%s seconds=%s",
                source.get("slug"), len(outcome.items), outcome.error, outcome.blind, elapsed)

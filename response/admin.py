@@ -158,11 +158,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
 
 @admin.register(m.AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
@@ -257,11 +252,6 @@ class UserAdmin(ConfigAuditMixin, BaseUserAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     @staticmethod
     def _sections(user) -> str:

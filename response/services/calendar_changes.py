@@ -30,11 +30,10 @@ def on_calendar_day_changed(day: date, user: Any = None) -> list[Case]:
         .values_list("case_id", flat=True).distinct()
     )
     forget_banner()
-    kind = "节假日调整"
     changed = []
     for case in Case.objects.filter(pk__in=list(affected)):
         before = dict(case.clocks.values_list("clock", "due_at"))
-        recompute_clocks(case, user=user, note=f"{kind}：{day:%Y-%m-%d} 的安排已变更，时限按新的日历重算")
+        recompute_clocks(case, user=user, note=f"节假日调整：{day:%Y-%m-%d} 的安排已变更，时限按新的日历重算")
         if dict(case.clocks.values_list("clock", "due_at")) != before:
             changed.append(case)
     return changed

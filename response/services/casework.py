@@ -30,7 +30,7 @@ from response.models import (
 )
 from response.services import audit, case_notices
 from response.services.cases import open_case, open_case_for_mention, origin_key_for
-from response.services.deadlines import recompute_clocks, restart_clock, ticket_times
+from response.services.deadlines import recompute_clocks, restart_clock
 from response.services.leads import hand_over_lead
 from response.services.permissions import require_act, require_review
 
@@ -221,13 +221,11 @@ RESPONSE_CLOCKS = (Clock.FIRST_STATEMENT, Clock.RESPONSE)
 
 def began_at(case: Case) -> datetime:
     """The earliest moment anything of the case existed: its first mention's publication (or
-    fetch), a ticket's transfer, the opening. Nobody can have answered before it."""
+    fetch), its clocks' start (a ticket's transfer, a policy document's release), the opening.
+    Nobody can have answered before it."""
     first = case.mentions.aggregate(at=Min(Coalesce("published_at", "fetched_at")))["at"]
-    transferred, _ = ticket_times(case)
-    candidates = [t for t in (first, transferred, case.opened_at) if t is not None]
-    if case.channel == Channel.POLICY:
-        candidates = [min(k.started_at for k in case.clocks.all())] if case.clocks.exists() else candidates
-    return min(candidates)
+    started = case.clocks.aggregate(at=Min("started_at"))["at"]
+    return min(t for t in (first, started, case.opened_at) if t is not None)
 
 
 def late_entry_limit() -> timedelta:

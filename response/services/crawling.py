@@ -38,21 +38,15 @@ class CrawlOutcome:
 CRASH_TAIL_CHARS = 1200
 
 
-def _crashed(result: CrawlResult) -> bool:
-    # The runner reports a child that exited without its result file (non-zero exit, an import
-    # error, a crash) with ``killed`` in its stats; False there means it was not our timeout.
-    return result.stats.get("killed") is False
-
-
-def _crash_report(error: str) -> str:
+def _crash_report(result: CrawlResult) -> str:
     """The runner's summary and the last whole lines of the crawler's output."""
-    summary, _, tail = error.partition("：")
     kept: list[str] = []
     # The runner cuts its log tail by characters: the first line is usually a fragment.
-    for line in reversed([x for x in tail.splitlines()[1:] if x.strip()]):
+    for line in reversed([x for x in result.log_tail.splitlines()[1:] if x.strip()]):
         if kept and sum(map(len, kept)) + len(line) > CRASH_TAIL_CHARS:
             break
         kept.insert(0, line[-CRASH_TAIL_CHARS:])
+    summary = (result.error or "抓取进程异常退出").partition("：")[0]
     return "\n".join([f"{summary}：采集程序未能运行完毕，请检查采集环境的安装（如缺少依赖包）。"
                       "输出的最后几行：", *kept])
 
@@ -70,9 +64,9 @@ def crawl_source(source_id: int, *, timeout: float = 600) -> CrawlOutcome:
         crashed = True
     else:
         error = result.error
-        crashed = _crashed(result)
+        crashed = result.crashed
         if crashed:
-            error = _crash_report(error or "")
+            error = _crash_report(result)
             logger.error("crawl.crashed", extra={"source": source.slug, "error": error})
 
     new_ids: list[int] = []
