@@ -62,6 +62,11 @@ class Mention(models.Model):
 
     # Machine judgement.
     analysed_at = models.DateTimeField("研判时间", null=True, blank=True)
+    # The database remembers the work, the broker only carries hints: when an analysis task was
+    # last sent, and when a worker last started on it (a lease). A mention not analysed whose
+    # send or lease is old is sent again by the re-drive, whatever happened to the message.
+    analysis_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    analysis_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     sentiment = models.CharField("情感", max_length=10, choices=Sentiment.choices, blank=True)
     sentiment_scores = models.JSONField(default=dict, blank=True)
     sentiment_terms = models.JSONField(default=list, blank=True)
@@ -98,6 +103,9 @@ class Mention(models.Model):
             models.Index(fields=["flagged", "review", "-urgency", "-fetched_at"], name="queue_idx"),
             models.Index(fields=["flagged", "review", "event_lead", "-urgency", "-fetched_at", "-id"],
                          name="queue_lead_idx"),
+            # The re-drive's look-up stays small at a million mentions: only the unjudged are indexed.
+            models.Index(fields=["analysis_queued_at"], name="unanalysed_idx",
+                         condition=models.Q(analysed_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
