@@ -80,7 +80,9 @@ def test_crawl_and_judgement_run_on_a_real_worker(bureau, worker):
         assert outcome["new"] > 0 and outcome["error"] is None
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            if not Mention.objects.filter(analysed_at__isnull=True).exists() and Case.objects.exists():
+            # Wait for this story's case: another story's case may open first (tasks run in parallel).
+            if (not Mention.objects.filter(analysed_at__isnull=True).exists()
+                    and Case.objects.filter(title__contains="社区矫正对象脱管后持刀伤人").exists()):
                 break
             time.sleep(0.5)
         assert not Mention.objects.filter(analysed_at__isnull=True).exists()
