@@ -11,14 +11,24 @@ from __future__ import annotations
 import base64
 import gzip
 import logging
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    CloseSpider,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawlers.extract.antibot import detect_block
@@ -30,6 +40,39 @@ logger = logging.getLogger(__name__)
 
 MAX_FAILURES_KEPT = 20
 MAX_VALIDATORS_KEPT = 200
+_SIZE_IN_MESSAGE = re.compile(r"max(?:imum)? size \((\d+)|DOWNLOAD_MAXSIZE \((\d+)")
+
+
+def _megabytes(message: str) -> str:
+    found = _SIZE_IN_MESSAGE.search(message)
+    size = next((g for g in found.groups() if g), None) if found else None
+    return f"（{int(size) / 1048576:g} MB）" if size else ""
+
+
+def failure_reason(failure: Failure, message: str) -> str:
+    """The Chinese reason a duty officer reads for a failed request; the technical message
+    follows it for the engineer."""
+    if failure.check(DownloadCancelledError) and "max size" in message:
+        reason = f"页面超过大小上限{_megabytes(message)}，已停止下载"
+    elif failure.check(DownloadCancelledError):
+        # Scrapy cancels a body that outgrows the cap mid-stream without a message; the
+        # crawl's own end cancels downloads the same way.
+        reason = "下载被中止（页面超过大小上限或抓取已结束）"
+    elif failure.check(IgnoreRequest) and "decompression" in message:
+        reason = f"解压后超过大小上限{_megabytes(message)}，已拒绝（疑似压缩炸弹）"
+    elif failure.check(DownloadTimeoutError):
+        reason = "下载超时，页面未在规定时间内传完"
+    elif failure.check(DownloadConnectionRefusedError, ConnectionRefusedError):
+        reason = "连接被拒绝"
+    elif failure.check(CannotResolveHostError):
+        reason = "域名无法解析"
+    elif failure.check(ResponseDataLossError):
+        reason = "页面数据不完整（连接中断）"
+    elif failure.check(HttpError):
+        reason = f"服务器返回错误状态码 {failure.value.response.status}"
+    else:
+        reason = "请求失败"
+    return f"{reason}：{message}"[:300]
 
 
 def _meta(response: Response | None) -> dict[str, Any] | None:
@@ -195,6 +238,8 @@ class SourceSpider(scrapy.Spider):
         filtered = failure.check(IgnoreRequest) and any(
             word in message for word in ("offsite", "robots.txt")
         )
+        if not filtered and not message.startswith("重定向"):
+            message = failure_reason(failure, message)
         self.record_failure(request, url, message, filtered=bool(filtered))
 
     def record_failure(self, request: scrapy.Request | None, url: str, message: str, *,
