@@ -11,12 +11,20 @@ signatures live in Redis, so every worker shares one index and it survives
 restarts; a Redis lock makes query-then-insert atomic, so two workers adding
 near-copies at the same moment still end in one event. Without a URL the
 index is in memory (tests, benchmarks, one-off batch runs).
+
+The index is a cache of the database's mention → event links, never the record: a marker key
+says it was built. When the marker is gone (Redis restarted empty, keys evicted), the first
+``assign`` rebuilds it from ``rebuild_source`` under a lock, so one worker rebuilds, the others
+wait, and a new copy of an ongoing story still finds the event it belonged to before the loss.
 """
 from __future__ import annotations
 
+import logging
 import re
 import threading
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -32,6 +40,13 @@ SHINGLE = 3
 # fuzzy S-curve does not decide membership on its own.
 RECALL_FACTOR = 0.8
 _NON_WORD = re.compile(r"[\W_]+")
+REBUILD_BATCH = 500
+
+logger = logging.getLogger(__name__)
+
+# (document id, text, event key): what a rebuild needs of one stored document.
+RebuildItem = tuple[str | int, str, str]
+RebuildSource = Callable[[], Iterable[RebuildItem]]
 
 
 def _clean(text: str, folded: bool = False) -> str:
@@ -104,7 +119,8 @@ class Signature:
 
 class EventIndex:
     def __init__(self, redis_url: str | None = None, namespace: str = "yuqing",
-                 threshold: float = 0.5, num_perm: int = 128, lock_timeout: float = 30.0):
+                 threshold: float = 0.5, num_perm: int = 128, lock_timeout: float = 30.0,
+                 rebuild_source: RebuildSource | None = None, rebuild_timeout: float = 600.0):
         self.threshold = threshold
         self.num_perm = num_perm
         self.namespace = namespace
@@ -119,19 +135,26 @@ class EventIndex:
         self._b = rng.randint(0, 1 << 32, size=(num_perm, 1), dtype=np.int64).astype(np.uint32)
         self._redis: redis.Redis | None = None
         self._lock_timeout = lock_timeout
-        lsh_threshold = max(0.05, threshold * RECALL_FACTOR)
+        self._rebuild_source = rebuild_source
+        self._rebuild_timeout = rebuild_timeout
+        self._lsh_threshold = max(0.05, threshold * RECALL_FACTOR)
         if redis_url:
             self._redis = redis.Redis.from_url(redis_url)
             kw = self._redis.connection_pool.connection_kwargs
             conn = {k: kw[k] for k in ("host", "port", "db", "password", "username")
                     if kw.get(k) is not None}
-            self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm, storage_config={
+            self._lsh = MinHashLSH(threshold=self._lsh_threshold, num_perm=num_perm, storage_config={
                 "type": "redis", "basename": f"{self._prefix}:lsh".encode(), "redis": conn})
         else:
-            self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm)
-            self._doc_event: dict[str, str] = {}
-            self._signatures: dict[str, np.ndarray] = {}
             self._mem_lock = threading.Lock()
+            self._mem_rebuild_lock = threading.Lock()
+            self._reset_memory()
+
+    def _reset_memory(self) -> None:
+        self._lsh = MinHashLSH(threshold=self._lsh_threshold, num_perm=self.num_perm)
+        self._doc_event: dict[str, str] = {}
+        self._signatures: dict[str, np.ndarray] = {}
+        self._built: dict[str, str] | None = None
 
     # -- signatures ---------------------------------------------------------
     def minhash(self, text: str, folded: bool = False) -> Signature:
@@ -182,7 +205,9 @@ class EventIndex:
     # -- public ---------------------------------------------------------------
     def assign(self, doc_id: str, text: str, *, folded: bool = False) -> str:
         """Event key for ``doc_id`` (idempotent: a re-delivered doc keeps its event).
-        ``folded=True`` when ``text`` is already ``analysis.text.fold``-ed (saves a pass)."""
+        ``folded=True`` when ``text`` is already ``analysis.text.fold``-ed (saves a pass).
+        A lost index is rebuilt first (see ``ensure_built``): a lost index must not split stories."""
+        self.ensure_built()
         known = self.event_of(doc_id)
         if known is not None:
             return known
@@ -219,10 +244,103 @@ class EventIndex:
         return None
 
     def clear(self) -> None:
-        """Delete this namespace's index (tests, re-indexing)."""
+        """Delete this namespace's index and its marker (tests, re-indexing)."""
         if self._redis is None:
-            self.__init__(None, self.namespace, self.threshold, self.num_perm)  # type: ignore[misc]
+            self._reset_memory()
             return
-        keys = list(self._redis.scan_iter(match=f"{self._prefix}:*", count=1000))
-        if keys:
-            self._redis.delete(*keys)
+        self._delete_keys()
+
+    def _delete_keys(self) -> None:
+        lock = f"{self._prefix}:lock".encode()
+        keys = [k for k in self._redis.scan_iter(match=f"{self._prefix}:*", count=1000)  # type: ignore[union-attr]
+                if k != lock]  # a worker may hold the assign lock: let it release its own key
+        for start in range(0, len(keys), 1000):
+            self._redis.delete(*keys[start:start + 1000])  # type: ignore[union-attr]
+
+    # -- rebuilding from the record ---------------------------------------------
+    @property
+    def _marker_key(self) -> str:
+        return f"{self._prefix}:built"
+
+    def built_marker(self) -> dict[str, str] | None:
+        """What the marker says (namespace, built_at, documents), or None when the index was lost
+        or never built."""
+        if self._redis is None:
+            return dict(self._built) if self._built is not None else None
+        raw = self._redis.hgetall(self._marker_key)
+        return {k.decode(): v.decode() for k, v in raw.items()} if raw else None
+
+    def is_built(self) -> bool:
+        if self._redis is None:
+            return self._built is not None
+        return bool(self._redis.exists(self._marker_key))
+
+    def _rebuild_lock(self) -> AbstractContextManager[Any]:
+        if self._redis is None:
+            return self._mem_rebuild_lock
+        # Outside the index's key prefix, so clearing the index never deletes a held lock.
+        return self._redis.lock(f"{self.namespace}:events-rebuild", timeout=self._rebuild_timeout,
+                                blocking_timeout=self._rebuild_timeout)
+
+    def ensure_built(self) -> bool:
+        """Rebuild from ``rebuild_source`` when the marker is missing; True if this call rebuilt.
+        Only one worker rebuilds: the others wait on the lock, then find the marker."""
+        if self._rebuild_source is None or self.is_built():
+            return False
+        with self._rebuild_lock() as lock:
+            if self.is_built():
+                return False
+            logger.warning("events.index_lost namespace=%s: rebuilding from the record", self.namespace)
+            count = self._rebuild(self._rebuild_source(), lock)
+        logger.warning("events.index_rebuilt namespace=%s documents=%d", self.namespace, count)
+        return True
+
+    def rebuild(self, items: Iterable[RebuildItem], *, folded: bool = False) -> int:
+        """Replace the index with ``items`` (document id, text, event key) and mark it built;
+        returns the number of documents. Each document keeps the event it is given."""
+        with self._rebuild_lock() as lock:
+            return self._rebuild(items, lock, folded=folded)
+
+    def _rebuild(self, items: Iterable[RebuildItem], lock: Any, *, folded: bool = False) -> int:
+        count = 0
+        if self._redis is None:
+            self._reset_memory()
+            for doc_id, text, event_key in items:
+                m = self.minhash(text, folded)
+                self._lsh.insert(str(doc_id), m, check_duplication=False)
+                self._store(str(doc_id), str(event_key), m)
+                count += 1
+        else:
+            self._delete_keys()
+            batch: list[tuple[str, str, Signature]] = []
+            for doc_id, text, event_key in items:
+                batch.append((str(doc_id), str(event_key), self.minhash(text, folded)))
+                if len(batch) >= REBUILD_BATCH:
+                    count += self._insert_batch(batch, lock)
+                    batch = []
+            count += self._insert_batch(batch, lock)
+        self._mark_built(count)
+        return count
+
+    def _insert_batch(self, batch: list[tuple[str, str, Signature]], lock: Any) -> int:
+        if not batch:
+            return 0
+        with self._lsh.insertion_session(buffer_size=len(batch)) as session:
+            for doc_id, _, m in batch:
+                session.insert(doc_id, m, check_duplication=False)
+        pipe = self._redis.pipeline(transaction=False)  # type: ignore[union-attr]
+        for doc_id, event_key, m in batch:
+            pipe.hset(f"{self._prefix}:doc", doc_id, event_key)
+            pipe.hset(f"{self._prefix}:sig", doc_id, m.hashvalues.astype(np.uint64).tobytes())
+        pipe.execute()
+        if hasattr(lock, "reacquire"):
+            lock.reacquire()  # a long rebuild keeps its lock: a second rebuild would clear this one
+        return len(batch)
+
+    def _mark_built(self, count: int) -> None:
+        marker = {"namespace": self.namespace, "documents": str(count),
+                  "built_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        if self._redis is None:
+            self._built = marker
+        else:
+            self._redis.hset(self._marker_key, mapping=marker)

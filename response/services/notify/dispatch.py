@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 DELIVER_TASK = "yuqing.notify.deliver"
 MAX_ATTEMPTS = 5
 STALE_CLAIM = timedelta(minutes=10)  # a worker that died mid-send frees its claim after this
+# A web request hands over after commit: connect once, briefly (an unreachable broker costs at
+# most this, not Celery's retry loop).
+HANDOVER_TRANSPORT = {"socket_connect_timeout": 1.0, "socket_timeout": 2.0}
 
 NOTIFIERS: dict[str, Notifier] = {n.channel: n for n in (EmailNotifier(), WeComRobot(), DingTalkRobot(), FeishuRobot())}
 
@@ -111,16 +114,39 @@ def enqueue(*, key: str, kind: str, targets: Iterable[Target], message: Message,
 
 
 def hand_over(ids: list[int]) -> None:
-    """Give ids to the delivery task; never raise into the caller (the case must not wait)."""
+    """Give ids to the delivery task; never raise into the caller and never wait on the broker.
+
+    This runs after a web request's commit: Celery's default publish retries (and the result
+    backend's reconnects) held a case confirmation for ~20 s per notification with Redis down,
+    past gunicorn's timeout. So one connection, one connect attempt with a short timeout, no
+    publish retry, no result subscription; on failure the rows stay pending and the periodic
+    flush (`flush_due`, run by workers) sends them once the broker is back.
+    """
     from celery import current_app
 
-    for pk in ids:
-        try:
-            if DELIVER_TASK not in current_app.tasks:
-                current_app.loader.import_default_modules()
-            current_app.tasks[DELIVER_TASK].delay(pk)
-        except Exception:  # broker down: the periodic flush picks the row up later
-            logger.exception("notify.handover_failed id=%s", pk)
+    if not ids:
+        return
+    try:
+        if DELIVER_TASK not in current_app.tasks:
+            current_app.loader.import_default_modules()
+        task = current_app.tasks[DELIVER_TASK]
+        if current_app.conf.task_always_eager:  # embedded mode: no broker, delivered in-process
+            for pk in ids:
+                _deliver_eagerly(task, pk)
+            return
+        with current_app.connection_for_write(transport_options=HANDOVER_TRANSPORT) as conn:
+            conn.ensure_connection(max_retries=0)
+            for pk in ids:
+                task.apply_async((pk,), connection=conn, retry=False, ignore_result=True)
+    except Exception as exc:  # broker down: the periodic flush picks the rows up later
+        logger.warning("notify.handover_failed ids=%s error=%s: left pending for the flush", ids, exc)
+
+
+def _deliver_eagerly(task, pk: int) -> None:
+    try:
+        task.delay(pk)
+    except Exception:  # a failed send is on the row already; the flush retries it
+        logger.exception("notify.handover_failed id=%s", pk)
 
 
 def _claimable(now: datetime) -> Q:
