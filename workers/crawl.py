@@ -1,7 +1,7 @@
 """Crawl tasks: each source on its own schedule, each crawl in its own subprocess."""
 from __future__ import annotations
 
-from response.services import crawling
+from response.services import crawling, redrive
 from workers.base import yuqing_task
 
 
@@ -9,12 +9,10 @@ from workers.base import yuqing_task
 # failed run of the source: it is recorded and reported, not retried (beat runs it again on schedule).
 @yuqing_task("yuqing.crawl.source", max_retries=2, dont_autoretry_for=(crawling.CrawlerCrashed,))
 def crawl_source(source_id: int) -> dict:
-    from workers.pipeline import analyse_mention
-
     outcome = crawling.crawl_source(source_id)
-    # Items a dying crawler had already written are stored: they are judged all the same.
-    for mention_id in outcome.new_ids:
-        analyse_mention.delay(mention_id)
+    # Items a dying crawler had already written are stored: they are judged all the same. Should
+    # this worker die before sending, the re-drive finds them stored and never sent.
+    redrive.send_analysis(outcome.new_ids)
     if outcome.crashed:
         raise crawling.CrawlerCrashed(f"采集进程未能运行完毕（采集记录 {outcome.run_id}）：{outcome.error}")
     return {"run": outcome.run_id, "found": outcome.found, "new": len(outcome.new_ids), "new_ids": outcome.new_ids,

@@ -131,6 +131,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# Redis hands an unacknowledged message (its worker was killed) to another worker only after the
+# visibility timeout. It must outlast the longest task, or a task still running would be handed out
+# twice; so it is long, and recovery does not wait for it: the database remembers what was sent and
+# when it was started, and the re-drive (yuqing.analyse.sweep, every minute) sends the lost work
+# again within minutes. A message that does come back later finds its work done and returns.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_IMPORTS = [
@@ -144,9 +150,12 @@ CELERY_IMPORTS = [
 ]
 CELERY_TASK_ROUTES = {"yuqing.crawl.*": {"queue": "crawl"}}
 
+# A Redis outage degrades to no cache (response.cache): pages are computed, never a 500; short
+# socket timeouts so an unreachable host costs a page a second, not a TCP timeout.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "response.cache.DegradingRedisCache", "LOCATION": REDIS_URL,
+         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -170,6 +179,9 @@ YUQING_DIGEST_STALE_MINUTES = env.int("YUQING_DIGEST_STALE_MINUTES", default=30)
 YUQING_LATE_ENTRY_MINUTES = env.int("YUQING_LATE_ENTRY_MINUTES", default=60)
 # Prefix of the shared event index (MinHash LSH) in Redis.
 YUQING_EVENT_NAMESPACE = env.str("YUQING_EVENT_NAMESPACE", default="yuqing")
+# When Redis comes back empty, the event index is rebuilt from this many days / mentions of the database.
+YUQING_EVENT_REBUILD_DAYS = env.int("YUQING_EVENT_REBUILD_DAYS", default=14)
+YUQING_EVENT_REBUILD_LIMIT = env.int("YUQING_EVENT_REBUILD_LIMIT", default=100000)
 # Crawled text is capped before storage.
 YUQING_MAX_TEXT_CHARS = env.int("YUQING_MAX_TEXT_CHARS", default=200_000)
 

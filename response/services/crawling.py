@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,6 +34,13 @@ class CrawlOutcome:
     crashed: bool = False
 
 
+# The crawler subprocess is stopped after this many seconds.
+CRAWL_TIMEOUT = 600
+# A run still "running" this long after the crawler's timeout lost its worker (killed, OOM, host
+# restart): nothing will ever finish it, so the re-drive records it as failed.
+STALE_RUN_GRACE = timedelta(minutes=5)
+INTERRUPTED = "采集进程中断（工作进程退出），已超时标记为失败"
+
 # Enough of the crawler's last output lines for the traceback's end, short enough that the
 # source's last_error (2,000 characters) keeps the final line, which names the cause.
 CRASH_TAIL_CHARS = 1200
@@ -51,7 +59,18 @@ def _crash_report(result: CrawlResult) -> str:
                       "输出的最后几行：", *kept])
 
 
-def crawl_source(source_id: int, *, timeout: float = 600) -> CrawlOutcome:
+def _note_failure(source: Source, now: datetime, *, error: str | None, blind: str | None = None) -> None:
+    """One more failed run on the (locked) source: its error, and blindness after too many."""
+    source.last_error_at = now
+    source.last_error = (blind or error or "")[:2000]
+    source.consecutive_failures += 1
+    if blind or source.consecutive_failures >= BLIND_AFTER_FAILURES:
+        if not source.blind_reason:
+            source.blind_since = now
+        source.blind_reason = (blind or f"连续 {source.consecutive_failures} 次采集失败：{error}")[:300]
+
+
+def crawl_source(source_id: int, *, timeout: float = CRAWL_TIMEOUT) -> CrawlOutcome:
     source = Source.objects.get(pk=source_id)
     run = CrawlRun.objects.create(source=source)
     now = timezone.now()
@@ -80,13 +99,7 @@ def crawl_source(source_id: int, *, timeout: float = 600) -> CrawlOutcome:
             source.crawl_state = result.state or source.crawl_state
             source.last_item_count = len(result.items)
         if error or blind:
-            source.last_error_at = now
-            source.last_error = (blind or error or "")[:2000]
-            source.consecutive_failures += 1
-            if blind or source.consecutive_failures >= BLIND_AFTER_FAILURES:
-                if not source.blind_reason:
-                    source.blind_since = now
-                source.blind_reason = (blind or f"连续 {source.consecutive_failures} 次采集失败：{error}")[:300]
+            _note_failure(source, now, error=error, blind=blind)
         else:
             source.last_success_at = now
             source.consecutive_failures = 0
@@ -112,3 +125,26 @@ def due_sources(now=None) -> list[int]:
         if source.last_run_at is None or (now - source.last_run_at).total_seconds() >= source.schedule_minutes * 60:
             due.append(source.pk)
     return due
+
+
+def fail_stale_runs(now: datetime | None = None, limit: int = 100) -> list[int]:
+    """Record runs whose worker died mid-crawl as failed, and count them against their source's
+    health as any failed run is. Idempotent: a run is taken only while it is still "running"."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=CRAWL_TIMEOUT) - STALE_RUN_GRACE
+    stale = (CrawlRun.objects.filter(status=CrawlRun.Status.RUNNING, started_at__lt=cutoff)
+             .order_by("started_at").values_list("pk", "source_id")[:limit])
+    failed = []
+    for run_id, source_id in stale:
+        with transaction.atomic():
+            source = Source.objects.select_for_update().get(pk=source_id)
+            taken = CrawlRun.objects.filter(pk=run_id, status=CrawlRun.Status.RUNNING).update(
+                status=CrawlRun.Status.FAILED, finished_at=now, error=INTERRUPTED)
+            if not taken:
+                continue
+            _note_failure(source, now, error=INTERRUPTED)
+            source.save(update_fields=["last_error_at", "last_error", "consecutive_failures",
+                                       "blind_since", "blind_reason"])
+        failed.append(run_id)
+        logger.warning("crawl.run_interrupted run=%s source=%s", run_id, source.slug)
+    return failed

@@ -4,12 +4,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from analysis.events import EventIndex
@@ -62,7 +62,12 @@ def current_analyzer() -> Analyzer:
 
 @lru_cache(maxsize=1)
 def event_index() -> EventIndex:
-    return EventIndex(settings.REDIS_URL or None, namespace=settings.YUQING_EVENT_NAMESPACE)
+    # The index is a cache of Mention.event: when it is lost (Redis back empty) the next assign
+    # rebuilds it from the database before answering, so ongoing stories keep their events.
+    from response.services.event_rebuild import recent_items
+
+    return EventIndex(settings.REDIS_URL or None, namespace=settings.YUQING_EVENT_NAMESPACE,
+                      rebuild_source=recent_items)
 
 
 def level_for(score: int) -> Level | None:
@@ -81,11 +86,45 @@ def _update_event(event: Event) -> Event:
     return event
 
 
+# How long a worker that started judging a mention keeps it to itself. Judging takes milliseconds;
+# a lease this old belongs to a worker that died, and the re-drive sends the mention again.
+ANALYSIS_LEASE = timedelta(minutes=2)
+# A mention stored this long ago and never sent: the process that stored it died before sending.
+UNSENT_AFTER = timedelta(seconds=60)
+# A mention sent this long ago and still not judged (and not leased): its message was lost.
+RESEND_AFTER = timedelta(minutes=2)
+
+
+def claim_analysis(mention_id: int, now: datetime | None = None) -> bool:
+    """Take the lease on an unjudged mention. One conditional UPDATE: of two deliveries of the same
+    mention, only the first gets the row; the second sees a fresh claim and leaves it alone."""
+    now = now or timezone.now()
+    free = Q(analysis_claimed_at__isnull=True) | Q(analysis_claimed_at__lt=now - ANALYSIS_LEASE)
+    return bool(Mention.objects.filter(free, pk=mention_id, analysed_at__isnull=True)
+                .update(analysis_claimed_at=now))
+
+
 def analyse_mention(mention_id: int) -> Mention:
-    """Judge one mention; idempotent (a re-delivered task leaves it as it is)."""
+    """Judge one mention; idempotent (a re-delivered task leaves it as it is). A mention another
+    worker is judging right now is returned unjudged (``analysed_at`` still empty)."""
     mention = Mention.objects.select_related("source").get(pk=mention_id)
     if mention.analysed_at:
         return mention
+    now = timezone.now()
+    if not claim_analysis(mention.pk, now):
+        logger.info("judgement.leased_elsewhere mention=%s", mention.pk)
+        mention.refresh_from_db()
+        return mention
+    mention.analysis_claimed_at = now
+    try:
+        return _judge(mention)
+    except Exception:
+        # A failure gives the lease back at once, so the task's own retry can take the mention again.
+        Mention.objects.filter(pk=mention.pk, analysis_claimed_at=now).update(analysis_claimed_at=None)
+        raise
+
+
+def _judge(mention: Mention) -> Mention:
     text = f"{mention.title}\n{mention.text}"
     key = event_index().assign(str(mention.pk), text)
     with transaction.atomic():
@@ -131,7 +170,8 @@ def analyse_mention(mention_id: int) -> Mention:
         event.max_urgency = mention.urgency
         event.level = mention.level
         event.save(update_fields=["max_urgency", "level"])
-    logger.info("judgement.done", extra={"mention": mention.pk, "event": event.key, "urgency": mention.urgency})
+    logger.info("judgement.done mention=%s event=%s urgency=%s", mention.pk, event.key, mention.urgency,
+                extra={"mention": mention.pk, "event": event.key, "urgency": mention.urgency})
     return mention
 
 
@@ -182,8 +222,33 @@ def standalone_analyzer() -> Analyzer:
     return _analyzer_for("file", json.dumps(plans, ensure_ascii=False, sort_keys=True), rules)
 
 
-def stale_unanalysed(older_than: timedelta = timedelta(minutes=15), limit: int = 2000) -> list[int]:
-    """Mentions stored a while ago but still not judged (their task was lost or kept failing)."""
-    cutoff = timezone.now() - older_than
-    return list(Mention.objects.filter(analysed_at__isnull=True, fetched_at__lt=cutoff)
-                .order_by("fetched_at").values_list("id", flat=True)[:limit])
+def stale_unanalysed(now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Mentions not judged whose work was lost: stored but never sent (the process that stored them
+    died first), or sent a while ago with no live lease (the message, or the worker, was lost)."""
+    now = now or timezone.now()
+    unsent = Q(analysis_queued_at__isnull=True, fetched_at__lt=now - UNSENT_AFTER)
+    lost = Q(analysis_queued_at__lt=now - RESEND_AFTER) & (
+        Q(analysis_claimed_at__isnull=True) | Q(analysis_claimed_at__lt=now - ANALYSIS_LEASE))
+    return list(Mention.objects.filter(unsent | lost, analysed_at__isnull=True)
+                .order_by("id").values_list("id", flat=True)[:limit])
+
+
+# A case opened by the task chained to the analysis has had this long to appear.
+OPEN_CASE_AFTER = timedelta(seconds=60)
+# Older judgements are not re-driven: a level switched to open cases automatically today must not
+# open cases for last year's mentions (and alert leaders about them).
+OPEN_CASE_HORIZON = timedelta(days=1)
+
+
+def stale_uncased(now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Judged mentions that ``maybe_open_case`` would give a case but have none (their open_case
+    task was lost): hotline tickets, flagged mentions of a level that opens cases automatically,
+    and copies of an event that already has a case. Mentions a duty officer dismissed are left."""
+    now = now or timezone.now()
+    auto_levels = list(Level.objects.filter(auto_open_case=True).values_list("code", flat=True))
+    due = (Q(source__kind=Source.Kind.HOTLINE) | Q(flagged=True, level__in=auto_levels)
+           | Q(event__cases__isnull=False))
+    return list(Mention.objects.filter(
+        due, analysed_at__lt=now - OPEN_CASE_AFTER, analysed_at__gte=now - OPEN_CASE_HORIZON,
+        cases__isnull=True,
+    ).exclude(review=Mention.Review.DISMISSED).order_by("id").values_list("id", flat=True).distinct()[:limit])

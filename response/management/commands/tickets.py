@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from response.services.redrive import send_analysis
 from response.services.tickets import DEFAULT_SLUG, HotlineFileError, import_tickets
-from workers.pipeline import analyse_mention
 
 
 class Command(BaseCommand):
@@ -23,8 +23,7 @@ class Command(BaseCommand):
         except HotlineFileError as exc:
             # Only a file that cannot be read at all fails the command; refused rows are listed.
             raise CommandError(str(exc)) from exc
-        for mention_id in report.new_ids:
-            analyse_mention.delay(mention_id)
+        send_analysis(report.new_ids)
         for line in report.errors:
             self.stdout.write(self.style.WARNING(line))
         style = self.style.WARNING if report.rejected else self.style.SUCCESS
