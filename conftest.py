@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import time
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -42,3 +47,65 @@ def bureau(db):
     from response.models import Section
 
     return {s.code: s for s in Section.objects.all()}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LocalRedis:
+    """A throw-away redis-server on a free loopback port, without persistence: a restart comes
+    back empty, as a real Redis does after losing its memory."""
+
+    def __init__(self, binary: str) -> None:
+        self.binary, self.port = binary, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> LocalRedis:
+        import redis
+
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return self
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def restart_empty(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture
+def local_redis() -> Iterator[LocalRedis]:
+    """A redis-server of the test's own, to stop and restart empty (skipped without the binary)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server 未安装")
+    server = LocalRedis(binary).start()
+    yield server
+    from response.services import judgement
+
+    judgement.event_index.cache_clear()  # the shared fixture must not clear a stopped server's index
+    server.stop()

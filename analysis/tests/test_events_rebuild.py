@@ -3,15 +3,11 @@ marker triggers one rebuild (one worker, under a lock), and afterwards a new cop
 story finds the same event as before the loss. The Redis tests start their own server."""
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
-import redis
 
 from analysis.events import EventIndex
 
@@ -81,56 +77,6 @@ def test_without_a_source_a_lost_index_splits_the_story() -> None:
 
 
 # ---- a real Redis, started by the test on a free loopback port ---------------------------------
-
-class LocalRedis:
-    def __init__(self, binary: str) -> None:
-        self.binary = binary
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> LocalRedis:
-        self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                return self
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self.proc = None
-
-    def restart_empty(self) -> None:
-        self.stop()
-        self.start()
-
-
-@pytest.fixture
-def local_redis() -> Iterator[LocalRedis]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server 未安装")
-    server = LocalRedis(binary).start()
-    yield server
-    server.stop()
-
 
 @pytest.mark.redis
 @pytest.mark.timeout(60)

@@ -12,11 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import runpy
-import shutil
-import socket
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +20,7 @@ import redis
 from django.urls import reverse
 
 from config.celery_app import app
+from conftest import free_port
 from response import models as m
 from response import roles
 from response.services import judgement, notify
@@ -46,65 +43,9 @@ COPIES = [  # (site, title, text) as three sites carried the story
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LocalRedis:
-    """A throw-away redis-server without persistence: a restart comes back empty."""
-
-    def __init__(self, binary: str) -> None:
-        self.binary, self.port = binary, _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> LocalRedis:
-        self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                return self
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self.proc = None
-
-    def restart_empty(self) -> None:
-        self.stop()
-        self.start()
-
-
-@pytest.fixture
-def local_redis() -> Iterator[LocalRedis]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server 未安装")
-    server = LocalRedis(binary).start()
-    yield server
-    judgement.event_index.cache_clear()  # the shared fixture must not clear a stopped server's index
-    server.stop()
-
-
 @pytest.fixture
 def closed_url() -> str:
-    return f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there
+    return f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
 
 
 def _copy(i: int) -> m.Mention:
