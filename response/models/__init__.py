@@ -1,14 +1,14 @@
-from .cases import Case, CaseClock, CaseResponse, CaseSequence, Consultation, Extension
+from .cases import Case, CaseClock, CaseNote, CaseResponse, CaseSequence, Consultation, Extension, ResponseDraft
 from .mentions import LEVEL_CHOICES, Event, Feedback, Mention, Sentiment, SpikeAlert
 from .monitoring import KeywordPlan, RoutingRule
 from .organisation import Section
-from .policy import CalendarDay, Channel, Clock, DeadlinePolicy, Level
-from .records import AuditEntry, DigestDelivery, Notification
+from .policy import CalendarDay, Channel, Clock, ConfigVersion, DeadlinePolicy, Level
+from .records import AuditEntry, DigestDelivery, Notification, SavedFilter
 from .sources import CrawlRun, Reach, Source
 
 __all__ = [
-    "AuditEntry", "CalendarDay", "DigestDelivery", "Case", "CaseClock", "CaseResponse", "CaseSequence", "Channel", "Clock",
-    "Consultation", "CrawlRun", "DeadlinePolicy", "Event", "Extension", "Feedback", "KeywordPlan",
+    "AuditEntry", "CalendarDay", "DigestDelivery", "Case", "CaseClock", "CaseNote", "CaseResponse", "CaseSequence", "Channel", "Clock",
+    "ConfigVersion", "Consultation", "CrawlRun", "DeadlinePolicy", "Event", "Extension", "Feedback", "KeywordPlan",
     "LEVEL_CHOICES", "Level", "Mention", "Notification", "Reach", "RoutingRule", "Section",
-    "Sentiment", "Source", "SpikeAlert",
+    "ResponseDraft", "SavedFilter", "Sentiment", "Source", "SpikeAlert",
 ]

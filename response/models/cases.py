@@ -33,6 +33,11 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="led_cases", verbose_name="分管领导",
     )
+    # The person in the owning section who handles the case (承办人); empty = the section as a whole.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="assigned_cases", verbose_name="承办人",
+    )
     # PROTECT: people are deactivated, never deleted, so who opened a case stays on the record.
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -45,6 +50,8 @@ class Case(models.Model):
     # What the case is about when no mention carries it (e.g. a policy document registered by hand).
     description = models.TextField("基本情况", blank=True)
     link = models.URLField("相关链接", blank=True, max_length=1000)
+    # 舆情专报's 下一步建议: written by the office, kept with the case.
+    next_steps = models.TextField("下一步建议", blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "案件"
@@ -168,3 +175,50 @@ class Extension(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "延期申请"
+
+
+class CaseNote(models.Model):
+    """An internal note on a case (内部批注): colleagues talk about the handling here. Never published,
+    never in a response; @mentions notify the people named."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField("内容")
+    mentioned = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="case_note_mentions",
+                                       verbose_name="提及")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "内部批注"
+        ordering = ["created_at"]
+
+
+class ResponseDraft(models.Model):
+    """A response submitted to the leader in charge for sign-off (送审) before it is recorded as
+    published. The case's clocks keep running while it waits."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "已通过"
+        RETURNED = "returned", "已退回"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="drafts")
+    kind = models.CharField("回应类型", max_length=20, choices=CaseResponse.Kind.choices,
+                            default=CaseResponse.Kind.RESPONSE)
+    text = models.TextField("回应内容")
+    channel = models.CharField("回应渠道", max_length=60)
+    link = models.URLField("链接", blank=True, max_length=1000)
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="drafts_to_approve",
+                                 verbose_name="审核领导")
+    state = models.CharField("审核状态", max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    comment = models.TextField("审核意见", blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField("送审时间", auto_now_add=True)
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    # The published record made from this draft once approved and released.
+    response = models.OneToOneField(CaseResponse, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="draft")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "回应送审"
+        ordering = ["-submitted_at"]

@@ -15,6 +15,13 @@ class Level(models.Model):
     notify_leader_immediately = models.BooleanField("立即报告分管领导", default=False)
     quiet_hours_apply = models.BooleanField("适用免打扰时段", default=True)
     auto_open_case = models.BooleanField("自动立案", default=False, help_text="达到本级别的事件自动生成待研判案件")
+    # Casualty floors of the national grading of emergencies: a count this high sets at least this
+    # level whatever the score (死亡含失踪 ≥30 特别重大 I …). Empty = no floor on that count.
+    min_deaths = models.PositiveIntegerField("死亡人数达到即定级", null=True, blank=True)
+    min_missing = models.PositiveIntegerField("失踪人数达到即定级", null=True, blank=True)
+    min_injured = models.PositiveIntegerField("受伤人数达到即定级", null=True, blank=True)
+    requires_signoff = models.BooleanField(
+        "回应须领导审核", default=False, help_text="本级别案件的回应内容须经分管领导审核通过后方可记录为已发布")
 
     class Meta:
         verbose_name = verbose_name_plural = "级别"
@@ -75,3 +82,16 @@ class CalendarDay(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "节假日调整"
         ordering = ["date"]
+
+
+class ConfigVersion(models.Model):
+    """A counter bumped whenever the judgement's configuration (plans, rules, levels, sections,
+    models) changes, so every worker process can keep its analyzer cached and rebuild it only
+    when the stamp moves. Lives in the database: Redis may be emptied at any time."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "配置版本"

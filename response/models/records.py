@@ -104,3 +104,23 @@ class DigestDelivery(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "周报发送记录"
         constraints = [models.UniqueConstraint(fields=["week", "recipient", "scope"], name="one_digest_per_week")]
+
+
+class SavedFilter(models.Model):
+    """A user's saved search or list filter (保存的筛选), shown beside the search box."""
+
+    class Scope(models.TextChoices):
+        QUEUE = "queue", "研判队列"
+        CASES = "cases", "案件"
+        SEARCH = "search", "全局搜索"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    scope = models.CharField("范围", max_length=10, choices=Scope.choices)
+    name = models.CharField("名称", max_length=60)
+    query = models.CharField("筛选条件", max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "保存的筛选"
+        ordering = ["scope", "name"]
+        constraints = [models.UniqueConstraint(fields=["user", "scope", "name"], name="one_filter_name_per_user")]

@@ -23,6 +23,8 @@ class Source(models.Model):
         WECHAT = "wechat", "微信公众号"
         BOARD = "board", "留言板/领导信箱"
         HOTLINE = "hotline", "12345 转办件"
+        # A search page: url is a template with {query} and {page}; every watch plan's terms are searched.
+        SEARCH = "search", "关键词搜索"
 
     slug = models.SlugField("标识", max_length=80, unique=True)
     name = models.CharField("名称", max_length=120)
