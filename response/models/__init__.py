@@ -1,4 +1,13 @@
-from .cases import Case, CaseClock, CaseNote, CaseResponse, CaseSequence, Consultation, Extension, ResponseDraft
+from .cases import (
+    Case,
+    CaseClock,
+    CaseNote,
+    CaseResponse,
+    CaseSequence,
+    Consultation,
+    Extension,
+    ResponseDraft,
+)
 from .mentions import LEVEL_CHOICES, Event, Feedback, Mention, Sentiment, SpikeAlert
 from .monitoring import KeywordPlan, RoutingRule
 from .organisation import Section
