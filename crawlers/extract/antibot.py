@@ -37,14 +37,44 @@ _BLOCK_TAGS = ("p", "div", "br", "li", "tr", "td", "th", "dd", "dt", "h1", "h2",
                "h6", "section", "article", "header", "footer", "table", "ul", "ol", "span")
 
 
-def visible_text(html: str) -> str:
-    """Text a reader would see (scripts and styles removed), whitespace collapsed."""
+# Parts of a page that carry other articles' dates: sidebars, footers, related lists.
+_ASIDE_CLASS_RE = re.compile(
+    r"(?:^|[\s_-])(?:aside|side|sidebar|recommend|hot|rank|related|xgxw|xgwz|footer|foot)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+
+
+def _drop_other_articles(tree: lxml_html.HtmlElement) -> None:
+    """Remove what names other articles: sidebars and footers, list entries holding a
+    headline-length link ("小编最近文章", 24小时热闻) and the text of every link
+    ("查看旧版(2007年11月18号以前)"), so their dates cannot pass for this article's."""
+    for node in tree.xpath("//aside|//nav|//footer|//*[@class or @id]"):
+        aside = node.tag in ("aside", "nav", "footer") or _ASIDE_CLASS_RE.search(
+            f"{node.get('class') or ''} {node.get('id') or ''}")
+        if aside and node.getparent() is not None and node.tag not in ("html", "body"):
+            node.drop_tree()
+    for entry in tree.xpath("//li[.//a]"):
+        if any(len(a.text_content().strip()) >= 6 for a in entry.iter("a")) and entry.getparent() is not None:
+            entry.drop_tree()
+    for link in tree.xpath("//a"):
+        if link.getparent() is not None:
+            link.drop_tree()
+
+
+def visible_text(html: str, *, without_other_articles: bool = False) -> str:
+    """Text a reader would see (scripts and styles removed), whitespace collapsed.
+
+    ``without_other_articles`` also drops links, link lists, sidebars and footers: the text in
+    which to look for this article's own dates.
+    """
     try:
         tree = lxml_html.fromstring(html)
     except (ValueError, lxml_html.etree.ParserError):
         return ""
     for bad in tree.xpath("//script|//style|//noscript"):
         bad.drop_tree()
+    if without_other_articles:
+        _drop_other_articles(tree)
     # Block elements end a phrase: without a break, "来源：新闻联播</div><p>俄罗斯…" reads as one
     # run of text and label regexes swallow the next paragraph.
     for block in tree.iter(*_BLOCK_TAGS):

@@ -3,7 +3,7 @@
 A 通知公告 lists its attachments as links inside the body; trafilatura reads a paragraph that
 is all link as navigation and drops it, so the notice loses what it asks readers to fill in.
 We put back leaf blocks whose text names a document file and that sit between the body's
-first and last lines on the page, in page order. The separate "附件下载" box that templates add
+first and last lines on the page, or an "附件：" line straight after the last one, in page order. The separate "附件下载" box that templates add
 after the body lies outside that span and is not body.
 """
 
@@ -28,6 +28,12 @@ def _squash(text: str) -> str:
     return _SPACE_RE.sub("", text)
 
 
+def _right_after(page: str, end: int, at: int, squashed: str) -> bool:
+    """An "附件：…" line printed straight after the body's last line (the notice's own
+    attachment list, as opposed to a separate 附件下载 box with its own heading)."""
+    return squashed.startswith("附件") and 0 <= at - end <= 2
+
+
 def restore_attachment_lines(sel: Selector, page_text: str, text: str, body_start: int,
                              body_end: int) -> str:
     """``text`` with attachment lines found on the page between the body's ends put back."""
@@ -44,7 +50,7 @@ def restore_attachment_lines(sel: Selector, page_text: str, text: str, body_star
         if not _FILE_LINE_RE.match(line) or squashed in have:
             continue
         at = page.find(squashed, start)
-        if at >= 0 and at + len(squashed) <= end:
+        if at >= 0 and (at + len(squashed) <= end or _right_after(page, end, at, squashed)):
             extra.append((at, line))
     if not extra:
         return text

@@ -20,7 +20,10 @@ _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五":
 
 # year-month-day with -, /, . or 年月日; optional time with : or 时分秒.
 _DATE_RE = re.compile(
-    r"(?P<y>(?:19|20)\d{2})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})"
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})"
+    # "2026-11-2x" is a broken date, not the 2nd; "2007年11月18号以前" bounds a range (an archive
+    # link), it is nobody's publish date. ISO's "T" may follow.
+    r"(?![\dA-SU-Za-z]|\s*号?\s*(?:以前|以后|之前|之后))"
     r"(?:\s*日)?"
     # 中国政府网 meta writes "2024-01-25-19:50:00": a dash may join the date to its time.
     r"(?:(?:[\sT]*|-)(?P<H>\d{1,2})\s*(?::|时|點|点)\s*(?P<M>\d{1,2})"

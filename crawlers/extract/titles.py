@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from parsel import Selector
+from w3lib.html import remove_tags, replace_entities
 
 _TITLE_SEP = re.compile(r"\s*(?:[_|｜]|\s[-–—]+\s|——|--|(?<=[\u3400-\u9fff）)》」”])-(?=[\u3400-\u9fff]))\s*")
 _SPACE_RE = re.compile(r"\s+")
@@ -27,6 +28,28 @@ _MIN_SHARED = 4
 
 def _squash(text: str) -> str:
     return _SPACE_RE.sub(" ", text or "").strip()
+
+
+def plain_title(value: str | None) -> str:
+    """A title meta's text: CMSs store the headline's markup in ``ArticleTitle``/``og:title``
+    (``<font color=red>…</font>``, escaped once or twice); tags and entities are not title."""
+    text = value or ""
+    for _ in range(2):
+        text = remove_tags(replace_entities(text))
+    return _squash(text)
+
+
+def is_site_name(text: str, site_names: list[str] | tuple[str, ...]) -> bool:
+    """Whether ``text`` is only the site's name (the logo, a bare ``<title>``), perhaps with a
+    short greeting (``北岸新闻网欢迎您``) — never the headline."""
+    squashed = _SPACE_RE.sub("", text or "")
+    for name in site_names:
+        name = _SPACE_RE.sub("", name or "")
+        if len(name) >= 2 and squashed and (
+            squashed in name or (name in squashed and len(squashed) - len(name) <= 4)
+        ):
+            return True
+    return False
 
 
 def clean_title(title: str, *, site_name: str | None = None, heading: str | None = None) -> str:
@@ -73,11 +96,19 @@ def heading_candidates(sel: Selector, limit: int = 60) -> list[str]:
     return texts
 
 
-def choose_title(sel: Selector, *, page_titles: list[str], site_name: str | None = None) -> str:
-    """The headline: the heading most like ``<title>``/``og:title``, else the cleaned title."""
-    reference = " ".join(_squash(t) for t in page_titles if t)
+def choose_title(sel: Selector, *, page_titles: list[str], site_name: str | None = None,
+                 site_names: tuple[str, ...] = (), page_text: str = "", body_start: int = -1
+                 ) -> str:
+    """The headline: the heading most like ``<title>``/``og:title``, else the cleaned title,
+    else (no usable title) the heading nearest above the body. The site's name (logo, a bare
+    ``<title>``, ``og:site_name``) is never the headline."""
+    names = tuple(n for n in (*site_names, site_name) if n)
+    page_titles = [t for t in (plain_title(t) for t in page_titles)
+                   if t and not is_site_name(t, names)]
+    reference = " ".join(page_titles)
     best, best_score = "", 0
-    for text in heading_candidates(sel):
+    candidates = [t for t in heading_candidates(sel) if not is_site_name(t, names)]
+    for text in candidates:
         score = _longest_shared(text, reference) if reference else 0
         # A heading must share a real run of the title and be mostly that run; among equal
         # runs the shorter element is the tighter one (a wrapper also holds the info bar).
@@ -88,7 +119,18 @@ def choose_title(sel: Selector, *, page_titles: list[str], site_name: str | None
     if best:
         return best
     for raw in page_titles:
-        if raw and raw.strip():
-            return clean_title(raw, site_name=site_name)
-    candidates = heading_candidates(sel, limit=5)
+        title = clean_title(raw, site_name=site_name)
+        if title and not is_site_name(title, names):
+            return title
+    return nearest_heading(candidates, page_text, body_start)
+
+
+def nearest_heading(candidates: list[str], page_text: str, body_start: int) -> str:
+    """The heading printed last before the body starts (a headline sits right above its
+    article; logos and column names come earlier), else the first heading."""
+    if body_start > 0:
+        placed = [(page_text.rfind(text, 0, body_start), text) for text in candidates]
+        placed = [(at, text) for at, text in placed if at >= 0 and len(text) >= 6]
+        if placed:
+            return max(placed)[1]
     return candidates[0] if candidates else ""

@@ -120,5 +120,6 @@ class RssSpider(ArticlePagesMixin, FeedMixin, SourceSpider):
 
     def extract(self, text: str, response: Response) -> dict[str, Any]:
         data = extract_article(text, response.url, selectors=self.selectors,
-                               site_name=self.source.get("name"))
+                               site_name=self.source.get("name"),
+                               feed_date=(response.meta.get("entry") or {}).get("published_at"))
         return self.merge_entry(data, response)
