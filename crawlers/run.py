@@ -30,12 +30,14 @@ from crawlers.spiders.base import SourceSpider
 from crawlers.spiders.board import BoardSpider
 from crawlers.spiders.html import HtmlSpider
 from crawlers.spiders.rss import RssSpider
+from crawlers.spiders.search import SearchSpider
 from crawlers.spiders.wechat import WechatSpider
 
 logger = logging.getLogger(__name__)
 
 SPIDERS: dict[str, type[SourceSpider]] = {
     "rss": RssSpider, "html": HtmlSpider, "wechat": WechatSpider, "board": BoardSpider,
+    "search": SearchSpider,
 }
 # Scrapy settings a source may override (tests and slow sites); anything else is ignored so
 # a source row cannot switch off robots.txt or the size caps' existence.
@@ -88,7 +90,9 @@ def crawl_site(source: dict[str, Any], state: dict[str, Any], out: Path,
     spider: SourceSpider = crawler.spider  # type: ignore[assignment]
     reason = finish.get("reason", "unknown")
     error = None
-    if spider.start_failed:
+    if getattr(spider, "config_error", None):  # e.g. a search source with nothing to search
+        error = spider.config_error
+    elif spider.start_failed:
         error = f"起始地址抓取失败：{spider.start_failed}"
     elif reason not in ("finished", "blind"):
         error = f"抓取提前结束：{reason}"

@@ -66,6 +66,14 @@ class Source(models.Model):
             raise ValidationError({"schedule_minutes": (
                 f"留言板/领导信箱类采集源的采集间隔不得超过 {BOARD_MAX_SCHEDULE_MINUTES} 分钟（每日至少采集两次）"
             )})
+        if self.kind == self.Kind.SEARCH:
+            # The same check as `yuqing sources load`, so the admin cannot save what the loader refuses.
+            from response.services.sources_io import search_problems
+
+            problems = search_problems({"url": self.url, "encoding": self.encoding,
+                                        "selectors": self.selectors, "settings": self.settings})
+            if problems:
+                raise ValidationError({"url": [f"关键词搜索{p}" for p in problems]})
 
     @property
     def is_blind(self) -> bool:

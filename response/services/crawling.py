@@ -8,11 +8,17 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from analysis.keywords import And, KeywordSyntaxError, Near, Node, Not, Or, Term, parse_expression
 from crawlers.runner import CrawlResult, run_crawl
-from response.models import CrawlRun, Source
+from response.models import CrawlRun, KeywordPlan, Mention, Source
 from response.services.ingest import ingest_items
 
 logger = logging.getLogger(__name__)
+
+# A search source skips result links to what any source stored this recently (canonical URL):
+# search results are mostly recent, and the list travels to the crawler with the source.
+KNOWN_URLS_DAYS = 7
+KNOWN_URLS_MAX = 5000
 
 # A source is blind after this many failed runs in a row (or at once when the crawler says it is blocked).
 BLIND_AFTER_FAILURES = 3
@@ -70,12 +76,75 @@ def _note_failure(source: Source, now: datetime, *, error: str | None, blind: st
         source.blind_reason = (blind or f"连续 {source.consecutive_failures} 次采集失败：{error}")[:300]
 
 
+def positive_terms(expression: str) -> list[str]:
+    """What a search engine should be asked for a plan: every term that must be present for the
+    plan to match (never a NOT term), in the order written. ``NEAR/N(a, b)`` becomes the one
+    query ``a b`` (both words), which is what the proximity rule needs on a results page.
+    Raises KeywordSyntaxError for an expression that does not parse."""
+    found: list[str] = []
+
+    def walk(node: Node, positive: bool) -> None:
+        if isinstance(node, Term):
+            if positive:
+                found.append(node.text)
+        elif isinstance(node, Near):
+            if positive:
+                found.append(f"{node.left.text} {node.right.text}")
+        elif isinstance(node, Not):
+            walk(node.child, not positive)
+        elif isinstance(node, (And, Or)):
+            for child in node.children:
+                walk(child, positive)
+
+    walk(parse_expression(expression), True)
+    return list(dict.fromkeys(t.strip() for t in found if t.strip()))
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def search_queries(source: Source) -> list[str]:
+    """The queries a search source asks this run, without repeats: ``settings.queries`` first,
+    then for each enabled watch plan (or only those named in ``settings.plans``) its own search
+    expression from ``settings.plan_queries`` when given, else its positive terms."""
+    options = source.settings or {}
+    queries = _as_list(options.get("queries"))
+    own = options.get("plan_queries") if isinstance(options.get("plan_queries"), dict) else {}
+    plans = KeywordPlan.objects.filter(enabled=True).order_by("category", "name")
+    if options.get("plans"):
+        plans = plans.filter(name__in=_as_list(options["plans"]))
+    for plan in plans:
+        if plan.name in own:
+            queries.extend(_as_list(own[plan.name]))
+            continue
+        try:
+            queries.extend(positive_terms(plan.expression))
+        except KeywordSyntaxError:
+            logger.warning("crawl.search_plan_unparsable", extra={"source": source.slug, "plan": plan.name})
+    return list(dict.fromkeys(q.strip() for q in queries if q.strip()))
+
+
+def crawl_config(source: Source, now: datetime | None = None) -> dict:
+    """What the crawler is given for ``source``. A search source also gets this run's queries and
+    the canonical URLs stored recently by any source, so a result already stored is not fetched."""
+    config = source.as_crawl_config()
+    if source.kind == Source.Kind.SEARCH:
+        since = (now or timezone.now()) - timedelta(days=KNOWN_URLS_DAYS)
+        config["settings"] = {**(config.get("settings") or {}), "queries": search_queries(source)}
+        config["known_urls"] = list(Mention.objects.filter(fetched_at__gte=since)
+                                    .order_by("-fetched_at").values_list("url", flat=True)[:KNOWN_URLS_MAX])
+    return config
+
+
 def crawl_source(source_id: int, *, timeout: float = CRAWL_TIMEOUT) -> CrawlOutcome:
     source = Source.objects.get(pk=source_id)
     run = CrawlRun.objects.create(source=source)
     now = timezone.now()
     try:
-        result = run_crawl(source.as_crawl_config(), source.crawl_state or {}, timeout=timeout)
+        result = run_crawl(crawl_config(source, now), source.crawl_state or {}, timeout=timeout)
     except Exception as exc:  # the runner could not even start the child: record it, then fail
         logger.exception("crawl.runner_failed", extra={"source": source.slug})
         result = None
