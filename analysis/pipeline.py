@@ -12,8 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from analysis.bureau import BureauRules, load_bureau_file
 from analysis.events import EventIndex
 from analysis.keywords import compile_plans
 from analysis.modelstore import seed_folded, shared_features
@@ -21,7 +20,6 @@ from analysis.routing import DEFAULT_MIN_CONFIDENCE, RoutingDecision, RoutingRul
 from analysis.text import fold
 from analysis.urgency import UrgencyConfig, UrgencyInput, score_urgency
 
-DEFAULT_RULES_PATH = Path(__file__).parent / "config" / "routing.yaml"
 # Crawled text is hostile input: bound the work any one document can cause.
 MAX_TEXT_CHARS = 50_000
 # The models read the title and the lead: news states its subject and tone up
@@ -30,12 +28,6 @@ MAX_TEXT_CHARS = 50_000
 # on throughput; keywords, urgency and events still read the whole text.
 MODEL_CHARS = 300
 SENTIMENT_LABELS_ZH = {"negative": "负面", "neutral": "中性", "positive": "正面"}
-
-
-def load_rules(path: str | Path = DEFAULT_RULES_PATH) -> list[RoutingRule]:
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
-    return [RoutingRule.from_dict(d) for d in data.get("rules", [])]
 
 
 def _doc_text(doc: Mapping[str, Any]) -> tuple[str, str]:
@@ -53,7 +45,7 @@ class Analyzer:
                  sentiment_model: Any, section_model: Any, urgency_config: UrgencyConfig,
                  section_min_confidence: float = DEFAULT_MIN_CONFIDENCE, *,
                  events: EventIndex | None = None, fallback: str = "office",
-                 model_chars: int = MODEL_CHARS):
+                 model_chars: int = MODEL_CHARS, section_names: Mapping[str, str] | None = None):
         self.matcher = compile_plans(dict(plans)) if plans else None
         self.rules = sorted(rules, key=lambda r: (r.priority, r.name))
         self.sentiment_model = sentiment_model
@@ -63,15 +55,26 @@ class Analyzer:
         self.events = events
         self.fallback = fallback
         self.model_chars = model_chars
+        self.section_names = dict(section_names or {})
 
     @classmethod
-    def default(cls, plans: Mapping[str, str] | None = None,
+    def for_bureau(cls, rules: BureauRules, sentiment_model: Any, section_model: Any,
+                   urgency_config: UrgencyConfig, *, events: EventIndex | None = None) -> Analyzer:
+        """The analyzer for one bureau's rules: its plans, routing rules and levels (thresholds
+        and casualty floors) over the urgency weights and lexicons of ``urgency_config``."""
+        return cls(rules.plans, rules.rules, sentiment_model, section_model,
+                   rules.urgency_config(urgency_config), events=events, fallback=rules.fallback,
+                   section_names=rules.section_names)
+
+    @classmethod
+    def default(cls, bureau_file: str | Path | None = None,
                 events: EventIndex | None = None) -> Analyzer:
-        """Shipped sentiment and section models, default urgency config and routing rules."""
+        """Shipped sentiment and section models and urgency weights, with the bureau file's
+        plans, routing rules and levels (the default Justice-Bureau file unless given)."""
         from analysis.sections import load_section_model
         from analysis.sentiment import load_sentiment_model
-        return cls(plans or {}, load_rules(), load_sentiment_model(), load_section_model(),
-                   UrgencyConfig.load_default(), events=events)
+        return cls.for_bureau(load_bureau_file(bureau_file), load_sentiment_model(), load_section_model(),
+                              UrgencyConfig.load_default(), events=events)
 
     def analyze(self, doc: Mapping[str, Any]) -> dict[str, Any]:
         return self.analyze_many([doc])[0]
@@ -99,17 +102,18 @@ class Analyzer:
         decisions: list[RoutingDecision | None] = []
         for doc, h, f in zip(docs, hits, folded):
             d = route(doc, h, self.rules, None, self.fallback,
-                      min_confidence=self.section_min_confidence, folded=f)
+                      min_confidence=self.section_min_confidence, folded=f, section_names=self.section_names)
             decisions.append(d if d.via in ("human", "rule") else None)
         todo = [i for i, d in enumerate(decisions) if d is None]
         if todo and self.section_model is not None:
             preds = self.section_model.predict([leads[i] for i in todo])
             for i, pred in zip(todo, preds):
                 decisions[i] = route(docs[i], hits[i], (), None, self.fallback,
-                                     min_confidence=self.section_min_confidence, prediction=pred)
+                                     min_confidence=self.section_min_confidence, prediction=pred,
+                                     section_names=self.section_names)
         for i in todo:
             if decisions[i] is None:
-                decisions[i] = route(docs[i], hits[i], (), None, self.fallback)
+                decisions[i] = route(docs[i], hits[i], (), None, self.fallback, section_names=self.section_names)
 
         return [self._result(doc, title, joined_text, hit, sent, dec, f)
                 for doc, (title, _), joined_text, hit, sent, dec, f

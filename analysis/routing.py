@@ -10,7 +10,7 @@ ignored); within one condition any listed value is enough.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -130,13 +130,17 @@ def _terms(pred: Any) -> list[tuple[str, float]]:
 def route(doc: dict[str, Any], plan_hits: Iterable[Any], rules: Sequence[RoutingRule],
           model: Any = None, fallback: str = "office", *,
           min_confidence: float = DEFAULT_MIN_CONFIDENCE, prediction: Any = None,
-          folded: str | None = None) -> RoutingDecision:
+          folded: str | None = None, section_names: Mapping[str, str] | None = None) -> RoutingDecision:
     """Decide the owning section. ``prediction`` is a precomputed model output
     (``SectionPrediction``) so batch callers can predict many texts at once; ``folded`` is
-    ``fold(title + "\n" + text)`` when the caller already has it."""
+    ``fold(title + "\n" + text)`` when the caller already has it. ``section_names`` maps section codes
+    to the names people read in the reasons (律师工作科, not lawyers)."""
+    def named(code: str) -> str:
+        return (section_names or {}).get(code, code)
+
     human = doc.get("assigned_section")
     if human:
-        return RoutingDecision(human, 1.0, "human", f"值班员人工指定：{human}")
+        return RoutingDecision(human, 1.0, "human", f"值班员人工指定：{named(human)}")
 
     if folded is None and (rules or (prediction is None and model is not None)):
         folded = fold(f"{doc.get('title') or ''}\n{doc.get('text') or ''}")
@@ -147,7 +151,7 @@ def route(doc: dict[str, Any], plan_hits: Iterable[Any], rules: Sequence[Routing
         if why is not None:
             detail = "，".join(why) if why else "无条件规则"
             return RoutingDecision(rule.section, 1.0, "rule",
-                                   f"规则「{rule.name}」命中（{detail}）→ {rule.section}", rule=rule.name)
+                                   f"规则「{rule.name}」命中（{detail}）→ {named(rule.section)}", rule=rule.name)
 
     if prediction is None and model is not None:
         prediction = model.predict([folded or ""])[0]
@@ -158,9 +162,9 @@ def route(doc: dict[str, Any], plan_hits: Iterable[Any], rules: Sequence[Routing
         basis = f"，依据词：{words}" if words else ""
         if conf >= min_confidence:
             return RoutingDecision(prediction.label, conf, "model",
-                                   f"无规则命中；模型判断为 {prediction.label}（置信度 {conf:.2f}）{basis}",
+                                   f"无规则命中；模型判断为 {named(prediction.label)}（置信度 {conf:.2f}）{basis}",
                                    terms=terms)
         return RoutingDecision(fallback, conf, "fallback",
-                               f"无规则命中；模型最可能为 {prediction.label}，但置信度 {conf:.2f} "
-                               f"低于 {min_confidence:.2f}，交由 {fallback} 分办", terms=terms)
-    return RoutingDecision(fallback, 0.0, "fallback", f"无规则命中且未配置模型，交由 {fallback} 分办")
+                               f"无规则命中；模型最可能为 {named(prediction.label)}，但置信度 {conf:.2f} "
+                               f"低于 {min_confidence:.2f}，交由 {named(fallback)} 分办", terms=terms)
+    return RoutingDecision(fallback, 0.0, "fallback", f"无规则命中且未配置模型，交由 {named(fallback)} 分办")

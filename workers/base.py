@@ -1,22 +1,36 @@
-"""One decorator for every yuqing task: explicit name, late acks, bounded retries with backoff, logging."""
+"""One decorator for every yuqing task: explicit name, late acks, bounded retries with backoff, logging.
+
+Tasks are ``shared_task``s: they bind to whichever Celery app the entry point made (config's, in the
+worker and the web), so workers/ does not import config/.
+"""
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 
-from celery import Task
-
-from config.celery_app import app
+from celery import Task, shared_task
+from django.db import InterfaceError as DbInterfaceError
+from django.db import OperationalError as DbOperationalError
+from kombu.exceptions import OperationalError as BrokerOperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger("workers")
+
+# What can succeed on a later try: the database or Redis away for a moment (a restart, a failover,
+# a lock timeout), the broker unreachable, a network timeout. A missing row, a validation error or a
+# bug fails the same way every time: retrying it only delays the failure report.
+TRANSIENT = (DbOperationalError, DbInterfaceError, RedisConnectionError, RedisTimeoutError,
+             BrokerOperationalError, TimeoutError, socket.timeout, ConnectionError)
 
 
 class YuqingTask(Task):
     acks_late = True
-    # Transient failures (database lock, Redis hiccup, a flaky site) retry with backoff; a task that
-    # still fails is logged with its arguments so the duty officers' health view can report it.
-    autoretry_for = (Exception,)
+    # Transient failures retry with backoff; a task that still fails (or fails for good) is logged
+    # with its arguments so the duty officers' health view can report it.
+    autoretry_for = TRANSIENT
     retry_backoff = 5
     retry_backoff_max = 300
     retry_jitter = True
@@ -30,4 +44,4 @@ class YuqingTask(Task):
 
 
 def yuqing_task(name: str, **options: Any) -> Callable:
-    return app.task(name=name, base=YuqingTask, **options)
+    return shared_task(name=name, base=YuqingTask, **options)

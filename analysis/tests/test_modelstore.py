@@ -152,3 +152,37 @@ def test_refitted_vectorizer_does_not_reuse_old_character_codes(seed_rows):
     want = _reference_transform(chars, ["社区矫正对象请假"])
     assert first.shape != again.shape
     assert np.array_equal(again.indices, want.indices) and np.array_equal(again.data, want.data)
+
+
+def test_the_fallback_setting_uses_scikit_learns_transform(seed_rows, monkeypatch):
+    """YUQING_FAST_VECTORIZER=0 switches every vectorizer to scikit-learn's own transform, and the
+    two agree: the contract above is what makes the switch safe to flip either way."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from analysis.fast_vectorizer import fast_path_enabled
+    from analysis.modelstore import text_features
+
+    texts = [t for t, _ in seed_rows]
+    features = text_features(min_df=1)
+    features.fit(texts)
+    fast = features.transform(texts)
+    calls = []
+    original = TfidfVectorizer.transform
+    monkeypatch.setattr(TfidfVectorizer, "transform", lambda self, docs: calls.append(1) or original(self, docs))
+    monkeypatch.setenv("YUQING_FAST_VECTORIZER", "0")
+    assert not fast_path_enabled()
+    slow = features.transform(texts)
+    assert len(calls) == len(features.transformer_list)
+    assert abs(fast - slow).max() < 1e-6
+
+
+def test_shipped_pickles_name_the_modelstore_path():
+    """Shipped models were pickled naming analysis.modelstore.*; the split modules keep those
+    names importable (pickle resolves them by attribute on the module)."""
+    import analysis.modelstore as store
+
+    for name in ("FastTfidfVectorizer", "LinearTextModel", "word_ngrams", "char_ngrams", "head_char_ngrams"):
+        assert getattr(store, name) is not None
+    from analysis.sentiment import load_sentiment_model
+
+    assert load_sentiment_model().predict(["律师乱收费，太气人了"])[0].label

@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from analysis.bureau import load_bureau_file
 from analysis.events import EventIndex
-from analysis.pipeline import Analyzer, load_rules
+from analysis.pipeline import Analyzer
 from analysis.routing import RoutingRule
 from analysis.urgency import load_default
 
@@ -105,7 +106,7 @@ def test_bad_document_raises_clearly() -> None:
 
 @pytest.fixture(scope="module")
 def shipped() -> Analyzer:
-    return Analyzer.default(plans={"律师": "律师 OR 律所"})
+    return Analyzer.default()
 
 
 def test_shipped_models_end_to_end(shipped: Analyzer) -> None:
@@ -115,4 +116,4 @@ def test_shipped_models_end_to_end(shipped: Analyzer) -> None:
     assert fire["urgency"] > lawyer["urgency"] and fire["level"] in ("I", "II", "III")
     assert mediation["section_via"] in ("model", "fallback")
     assert abs(sum(fire["sentiment_scores"].values()) - 1) < 0.01
-    assert load_rules()  # the default rules ship with the package
+    assert load_bureau_file().rules  # the default bureau's rules ship with the package

@@ -107,7 +107,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = YUQING_HOME / "static"
+# Containers collect static files into the image (YUQING_STATIC_ROOT), outside the data volume: a volume
+# would keep the first release's files over every later image.
+STATIC_ROOT = Path(env.str("YUQING_STATIC_ROOT", default=str(YUQING_HOME / "static")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -182,6 +184,23 @@ YUQING_EVENT_NAMESPACE = env.str("YUQING_EVENT_NAMESPACE", default="yuqing")
 # When Redis comes back empty, the event index is rebuilt from this many days / mentions of the database.
 YUQING_EVENT_REBUILD_DAYS = env.int("YUQING_EVENT_REBUILD_DAYS", default=14)
 YUQING_EVENT_REBUILD_LIMIT = env.int("YUQING_EVENT_REBUILD_LIMIT", default=100000)
+# Business rules with today's values as defaults (set as JSON / comma lists in the environment to
+# change them; response/services/business_rules.py checks them). 12345 ticket category words →
+# deadline channel, the first matching word wins, anything else is a 投诉建议举报 ticket:
+YUQING_HOTLINE_CHANNEL_WORDS = env.json("YUQING_HOTLINE_CHANNEL_WORDS", default={
+    "hotline_urgent": ["紧急", "急件", "特急"],
+    "hotline_enquiry": ["咨询", "求助", "查询"],
+})
+# Case states in which clocks run and are checked (the closure clock runs on after 已回应).
+YUQING_RUNNING_STATES = env.list("YUQING_RUNNING_STATES", default=["triage", "handling", "responded"])
+# Who hears each escalation stage: sections (lead and co-sections), head (the lead section's head),
+# office, leader (the leader in charge). last_warn is the last warning point before the due time.
+YUQING_ESCALATION_AUDIENCE = env.json("YUQING_ESCALATION_AUDIENCE", default={
+    "warn": ["sections"],
+    "last_warn": ["sections", "head"],
+    "overdue": ["head", "sections", "office", "leader"],
+    "reminder": ["sections", "head", "office"],
+})
 # Crawled text is capped before storage.
 YUQING_MAX_TEXT_CHARS = env.int("YUQING_MAX_TEXT_CHARS", default=200_000)
 

@@ -13,7 +13,8 @@ from typing import Any
 from django.utils import timezone
 
 from response.models import Case, CaseClock
-from response.services.deadlines import RUNNING_STATES, recompute_clocks
+from response.services.business_rules import running_states
+from response.services.deadlines import recompute_clocks
 from response.services.workdays import unknown_years
 
 
@@ -24,7 +25,7 @@ def _start_of(day: date) -> datetime:
 def on_calendar_day_changed(day: date, user: Any = None) -> list[Case]:
     """Recompute the running clocks whose span covers `day`; returns the cases whose clocks moved."""
     affected = (
-        CaseClock.objects.filter(stopped_at__isnull=True, case__state__in=RUNNING_STATES,
+        CaseClock.objects.filter(stopped_at__isnull=True, case__state__in=running_states(),
                                  started_at__lt=_start_of(day) + timedelta(days=1),
                                  due_at__gte=_start_of(day))
         .values_list("case_id", flat=True).distinct()
@@ -46,7 +47,7 @@ def open_clock_unknown_years(now: datetime | None = None) -> list[int]:
     """Years from this one to the furthest running clock's due time whose holidays nobody knows."""
     now = now or timezone.now()
     this_year = timezone.localtime(now).year
-    last = (CaseClock.objects.filter(stopped_at__isnull=True, case__state__in=RUNNING_STATES)
+    last = (CaseClock.objects.filter(stopped_at__isnull=True, case__state__in=running_states())
             .order_by("-due_at").values_list("due_at", flat=True).first())
     last_year = max(this_year, timezone.localtime(last).year if last else this_year)
     return unknown_years(list(range(this_year, last_year + 1)))

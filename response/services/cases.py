@@ -22,15 +22,11 @@ from response.models import (
     Source,
 )
 from response.services import audit, case_notices
+from response.services.business_rules import hotline_channel_words
 from response.services.deadlines import ensure_clocks, restart_clock
 
 logger = logging.getLogger(__name__)
 
-# 12345 ticket categories → deadline channel. Categories vary by city: the first matching word wins.
-HOTLINE_CHANNELS = (
-    (("紧急", "急件", "特急"), Channel.HOTLINE_URGENT),
-    (("咨询", "求助", "查询"), Channel.HOTLINE_ENQUIRY),
-)
 
 
 def channel_for(mention: Mention) -> str:
@@ -39,7 +35,8 @@ def channel_for(mention: Mention) -> str:
         return Channel.BOARD
     if kind == Source.Kind.HOTLINE:
         category = str(mention.extra.get("category", ""))
-        for words, channel in HOTLINE_CHANNELS:
+        # Categories vary by city: the words are configuration (YUQING_HOTLINE_CHANNEL_WORDS).
+        for words, channel in hotline_channel_words():
             if any(w in category for w in words):
                 return channel
         return Channel.HOTLINE_COMPLAINT

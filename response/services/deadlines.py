@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 
 from response.models import Case, CaseClock, Channel, Clock, DeadlinePolicy, Extension, Source
 from response.services import audit
+from response.services.business_rules import running_states
 from response.services.workdays import add_working_days, end_of_same_day
 
 HOTLINE_CHANNELS = (Channel.HOTLINE_URGENT, Channel.HOTLINE_ENQUIRY, Channel.HOTLINE_COMPLAINT)
@@ -198,15 +199,12 @@ def restart_clock(case: Case, kind: str, at: datetime, *, user: Any = None, note
     return clock
 
 
-# A clock runs while its case is being worked on; the closure clock keeps running after the
-# response (已回应) until the case is filed.
-RUNNING_STATES = (Case.State.TRIAGE, Case.State.HANDLING, Case.State.RESPONDED)
 
 
 def running_clocks(now: datetime | None = None):  # -> QuerySet[CaseClock]
     """Clocks not met and not paused whose case is still open (what the periodic check looks at)."""
     return (
-        CaseClock.objects.filter(stopped_at__isnull=True, paused_at__isnull=True, case__state__in=RUNNING_STATES)
+        CaseClock.objects.filter(stopped_at__isnull=True, paused_at__isnull=True, case__state__in=running_states())
         .select_related("case", "case__section", "case__level", "case__leader", "case__section__head")
         .order_by("due_at")
     )

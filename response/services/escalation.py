@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from response.models import CaseClock
 from response.services import audit
+from response.services.business_rules import escalation_audience
 from response.services.case_notices import case_facts, case_link
 from response.services.deadlines import running_clocks, share_used
 from response.services.locks import run_lock
@@ -45,6 +46,13 @@ class CheckReport:
     skipped: bool = False  # another run held the lock
 
 
+def _audience(stage: str, case, sections: list[Target], head: list[Target]) -> list[Target]:
+    """The people a stage reaches, as configured (YUQING_ESCALATION_AUDIENCE)."""
+    groups = {"sections": lambda: sections, "head": lambda: head, "office": office_targets,
+              "leader": lambda: leader_targets(case)}
+    return unique([t for name in escalation_audience(stage) for t in groups[name]()])
+
+
 def _stages(clock: CaseClock, now: datetime) -> list[tuple[str, list[Target], str]]:
     case = clock.case
     name = clock.get_clock_display()
@@ -56,13 +64,13 @@ def _stages(clock: CaseClock, now: datetime) -> list[tuple[str, list[Target], st
         if not passed:
             return []
         point = max(passed)
-        last = point == max(clock.warn_at)
+        audience = "last_warn" if point == max(clock.warn_at) else "warn"
         text = f"“{name}”时限已用 {round(point * 100)}%，将于 {due:%m-%d %H:%M} 到期"
-        return [(f"warn{round(point * 100)}", unique(sections + (head if last else [])), text)]
-    out = [("overdue", unique(head + sections + office_targets() + leader_targets(case)),
+        return [(f"warn{round(point * 100)}", _audience(audience, case, sections, head), text)]
+    out = [("overdue", _audience("overdue", case, sections, head),
             f"“{name}”已于 {due:%m-%d %H:%M} 逾期，已报办公室和分管领导")]
     if timezone.localtime(now).date() > due.date():
-        out.append(("reminder", unique(sections + head + office_targets()),
+        out.append(("reminder", _audience("reminder", case, sections, head),
                     f"催办：“{name}”已于 {due:%Y-%m-%d %H:%M} 到期，请立即办理并报告进展"))
     return out
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from response.models import Mention, Source
-from workers.crawl import crawl_source
+from response.services.tasks import task
 
 # New items listed per source (most urgent first; ★ = matches a watch plan, in the queue).
 SHOW = 15
@@ -23,7 +23,7 @@ class Command(BaseCommand):
             raise CommandError(f"未知采集源: {', '.join(sorted(missing))}")
         failed = 0
         for source in sources.exclude(kind=Source.Kind.HOTLINE):
-            result = crawl_source.apply(args=(source.pk,), throw=False).result
+            result = task("yuqing.crawl.source").apply(args=(source.pk,), throw=False).result
             if isinstance(result, Exception):
                 failed += 1
                 self.stdout.write(self.style.ERROR(f"{source.slug}: 失败 {result}"))
