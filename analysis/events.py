@@ -20,9 +20,10 @@ wait, and a new copy of an ongoing story still finds the event it belonged to be
 from __future__ import annotations
 
 import logging
+import pickle
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -220,6 +221,93 @@ class EventIndex:
             self._lsh.insert(doc_id, m, check_duplication=False)
             self._store(doc_id, event_key, m)
         return event_key
+
+    def assign_many(self, docs: Sequence[tuple[str, str]], *, folded: bool = False) -> list[str]:
+        """Event keys for (doc id, text) pairs, in order: the answer ``assign`` gives one by one
+        (a re-delivered doc keeps its event; a later copy in the batch joins an earlier one), with
+        a fixed number of Redis round trips per batch instead of some twenty per document."""
+        if not docs:
+            return []
+        self.ensure_built()
+        ids = [str(doc_id) for doc_id, _ in docs]
+        out = self._events_of(ids)
+        if all(k is not None for k in out):
+            return [k for k in out if k is not None]
+        sigs = {i: self.minhash(docs[i][1], folded) for i, k in enumerate(out) if k is None}
+        with self._lock():
+            out = self._events_of(ids)  # another worker may have won the race
+            todo = [i for i, k in enumerate(out) if k is None]
+            candidates = self._candidates([sigs[i] for i in todo])
+            pool = sorted(set().union(*candidates)) if candidates else []
+            stored = dict(zip(pool, self._signatures_of(pool)))
+            events = dict(zip(pool, self._events_of(pool)))
+            added: dict[str, tuple[Signature, str]] = {}  # this batch's new documents
+            for i, cands in zip(todo, candidates):
+                doc_id, m = ids[i], sigs[i]
+                if doc_id in added:  # the same document twice in one batch
+                    out[i] = added[doc_id][1]
+                    continue
+                scored = []
+                for cand in cands:
+                    sig, event = stored.get(cand), events.get(cand)
+                    if sig is not None and event is not None and cand != doc_id:
+                        scored.append((cand, float(np.count_nonzero(sig == m.hashvalues)) / self.num_perm, event))
+                # Copies within the batch are compared directly (they are not in the LSH tables yet):
+                # a crawl brings a story and its reposts in the same batch.
+                for cand, (sig_b, event) in added.items():
+                    scored.append((cand, m.jaccard(sig_b), event))
+                scored = [s for s in scored if s[1] >= self.threshold]
+                best = min(scored, key=lambda s: (-s[1], s[0])) if scored else None
+                out[i] = best[2] if best else doc_id
+                added[doc_id] = (m, out[i])
+            self._store_many([(doc_id, event, m) for doc_id, (m, event) in added.items()])
+        return [k for k in out if k is not None]
+
+    def _events_of(self, doc_ids: Sequence[str]) -> list[str | None]:
+        if not doc_ids:
+            return []
+        if self._redis is None:
+            return [self._doc_event.get(d) for d in doc_ids]
+        raw = self._redis.hmget(f"{self._prefix}:doc", list(doc_ids))
+        return [v.decode() if v is not None else None for v in raw]
+
+    def _signatures_of(self, doc_ids: Sequence[str]) -> list[np.ndarray | None]:
+        if not doc_ids:
+            return []
+        if self._redis is None:
+            return [self._signatures.get(d) for d in doc_ids]
+        raw = self._redis.hmget(f"{self._prefix}:sig", list(doc_ids))
+        return [np.frombuffer(v, dtype=np.uint64) if v else None for v in raw]
+
+    def _candidates(self, sigs: Sequence[Signature]) -> list[set[str]]:
+        """LSH candidates of many signatures: one ``getmany`` (one Redis pipeline) per band
+        rather than one call per band and document. Reads datasketch 2.0's band layout
+        (``hashranges``, ``hashtables``, ``_H``, ``prepickle``), as ``query`` itself does."""
+        found: list[set[str]] = [set() for _ in sigs]
+        if not sigs:
+            return found
+        for (start, end), table in zip(self._lsh.hashranges, self._lsh.hashtables):
+            keys = [self._lsh._H(m.hashvalues[start:end]) for m in sigs]
+            for bucket, members in zip(found, table.getmany(*keys)):
+                for key in members:
+                    bucket.add(pickle.loads(key) if self._lsh.prepickle else key)
+        return found
+
+    def _store_many(self, rows: Sequence[tuple[str, str, Signature]]) -> None:
+        if not rows:
+            return
+        with self._lsh.insertion_session(buffer_size=len(rows)) as session:
+            for doc_id, _, m in rows:
+                session.insert(doc_id, m, check_duplication=False)
+        if self._redis is None:
+            for doc_id, event_key, m in rows:
+                self._store(doc_id, event_key, m)
+            return
+        pipe = self._redis.pipeline()
+        pipe.hset(f"{self._prefix}:doc", mapping={doc_id: event for doc_id, event, _ in rows})
+        pipe.hset(f"{self._prefix}:sig", mapping={doc_id: m.hashvalues.astype(np.uint64).tobytes()
+                                                  for doc_id, _, m in rows})
+        pipe.execute()
 
     def similar(self, text: str) -> list[tuple[str, float]]:
         """Documents whose estimated Jaccard with ``text`` reaches the threshold, best first."""

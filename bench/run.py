@@ -29,16 +29,6 @@ if str(ROOT) not in sys.path:
 NEWS = ROOT / "analysis/data/xinwenlianbo_sample300.jsonl.gz"
 WEIBO = ROOT / "analysis/data/smp2020_ewect_usual.csv.gz"
 ARTICLE_CHARS = 2000
-PLANS = {  # a realistic Justice-Bureau watch list
-    "司法行政": "司法局 OR 司法所 OR 司法厅 OR 司法部",
-    "律师": "律师 OR 律所 OR 律师事务所",
-    "公证": "公证 NOT 公正",
-    "法律援助": "法律援助 OR 法援",
-    "社区矫正": "社区矫正 OR 矫正对象",
-    "调解": "人民调解 OR 调解委员会 OR NEAR/10(调解, 纠纷)",
-    "普法": "普法 OR 法治宣传 OR 宪法宣传",
-    "突发": "(火灾 OR 爆炸 OR 坍塌 OR 事故) AND (死亡 OR 受伤 OR 被困)",
-}
 
 
 def rss_bytes() -> int:
@@ -77,7 +67,16 @@ def main() -> None:
     ap.add_argument("--articles", type=int, default=300)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--snownlp", type=int, default=300)
+    ap.add_argument("--pipeline", type=int, default=1500, metavar="N",
+                    help="end-to-end pipeline figures with N articles (bench/pipeline.py; 0 skips it)")
     args = ap.parse_args()
+    if args.pipeline > 0:
+        import atexit
+        import subprocess
+
+        # Its own process on every core (this one pins itself to one); run after the figures above.
+        atexit.register(lambda: subprocess.run(
+            [sys.executable, "-m", "bench.pipeline", "--articles", str(args.pipeline)], cwd=ROOT, check=False))
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
@@ -92,7 +91,7 @@ def main() -> None:
     from analysis.pipeline import Analyzer
     rss0 = rss_bytes()
     tracemalloc.start()
-    analyzer = Analyzer.default(plans=PLANS, events=EventIndex())
+    analyzer = Analyzer.default(events=EventIndex())
     traced, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss1 = rss_bytes()

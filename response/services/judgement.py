@@ -1,63 +1,30 @@
 """研判: run the analysis pipeline on stored mentions with the bureau's configuration from the database."""
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from analysis.events import EventIndex
-from analysis.pipeline import Analyzer
-from analysis.routing import RoutingRule as RuleSpec
-from analysis.sections import load_section_model
-from analysis.sentiment import load_sentiment_model
-from analysis.urgency import load_default as load_urgency_config
-from response.models import Event, KeywordPlan, Level, Mention, RoutingRule, Section, Source
-from response.services.leads import claim_lead
-from response.services.trained_models import trained_model
+from response.models import Case, Event, Feedback, KeywordPlan, Level, Mention, Section, Source
+
+# The analyzer's configuration has one home; these names stay importable from here.
+from response.services.analyzer_config import (  # noqa: F401
+    current_analyzer,
+    level_for_result,
+    standalone_analyzer,
+)
 
 logger = logging.getLogger(__name__)
-
-
-def _config_snapshot() -> tuple[dict[str, str], list[RuleSpec]]:
-    plans = dict(KeywordPlan.objects.filter(enabled=True).values_list("name", "expression"))
-    rules = []
-    for rule in RoutingRule.objects.filter(enabled=True).select_related("section").prefetch_related("plans", "sources"):
-        split = lambda s: tuple(x.strip() for x in s.replace("，", ",").split(",") if x.strip())  # noqa: E731
-        rules.append(RuleSpec(
-            name=rule.name, section=rule.section.code, plans=tuple(p.name for p in rule.plans.all()),
-            keywords=split(rule.keywords), source_kinds=split(rule.source_kinds),
-            sources=tuple(s.slug for s in rule.sources.all()), places=split(rule.places),
-            priority=rule.priority,
-        ))
-    return plans, rules
-
-
-@lru_cache(maxsize=1)
-def _models():
-    # The bureau's own models (`yuqing train`) replace the shipped ones once they exist.
-    return (load_sentiment_model(trained_model("sentiment")), load_section_model(trained_model("sections")),
-            load_urgency_config())
-
-
-@lru_cache(maxsize=4)
-def _analyzer_for(fingerprint: str, plans_json: str, rules: tuple) -> Analyzer:
-    sentiment, sections, urgency = _models()
-    return Analyzer(json.loads(plans_json), list(rules), sentiment, sections, urgency)
-
-
-def current_analyzer() -> Analyzer:
-    """An analyzer for the configuration as it is now; rebuilt only when plans or rules change."""
-    plans, rules = _config_snapshot()
-    plans_json = json.dumps(plans, ensure_ascii=False, sort_keys=True)
-    fingerprint = hashlib.sha256((plans_json + repr(rules)).encode()).hexdigest()
-    return _analyzer_for(fingerprint, plans_json, tuple(rules))
 
 
 @lru_cache(maxsize=1)
@@ -70,22 +37,6 @@ def event_index() -> EventIndex:
                       rebuild_source=recent_items)
 
 
-def level_for(score: int) -> Level | None:
-    return Level.objects.filter(min_urgency__lte=score).order_by("order").first()
-
-
-def _update_event(event: Event) -> Event:
-    stats = event.mentions.aggregate(size=Count("id"), sources=Count("source", distinct=True))
-    first = event.mentions.order_by("fetched_at").values_list("fetched_at", flat=True).first()
-    last = event.mentions.order_by("-fetched_at").values_list("fetched_at", flat=True).first()
-    recent = event.mentions.filter(fetched_at__gte=(last or timezone.now()) - timedelta(hours=1)).count()
-    event.size, event.source_count = stats["size"], stats["sources"]
-    event.first_seen, event.last_seen = first or event.first_seen, last or event.last_seen
-    event.growth_per_hour = float(recent)
-    event.save(update_fields=["size", "source_count", "first_seen", "last_seen", "growth_per_hour"])
-    return event
-
-
 # How long a worker that started judging a mention keeps it to itself. Judging takes milliseconds;
 # a lease this old belongs to a worker that died, and the re-drive sends the mention again.
 ANALYSIS_LEASE = timedelta(minutes=2)
@@ -93,15 +44,146 @@ ANALYSIS_LEASE = timedelta(minutes=2)
 UNSENT_AFTER = timedelta(seconds=60)
 # A mention sent this long ago and still not judged (and not leased): its message was lost.
 RESEND_AFTER = timedelta(minutes=2)
+# Ids per claiming UPDATE: SQLite's bound-parameter limit, short PostgreSQL locks.
+CLAIM_CHUNK = 500
+
+# The fields a judgement writes. Never the duty officer's: review, reviewed_by, reviewed_at and
+# dismiss_reason are not in this list, so judging again cannot touch them.
+JUDGED_FIELDS = ["event", "sentiment", "sentiment_scores", "sentiment_terms", "urgency", "level",
+                 "urgency_reasons", "section", "section_confidence", "section_via", "section_reason",
+                 "keywords", "matched_plans", "flagged", "event_lead", "analysed_at", "analysis_claimed_at"]
+# What judging reads of a mention: not the stored page (raw_gz, often larger than the text) nor the
+# previous judgement's JSON, whose decoding cost more than the rest of the batch's reads.
+READ_FIELDS = ("id", "title", "text", "fetched_at", "published_at", "source_id", "source__slug", "source__kind",
+               "source__reach", "flagged", "analysed_at", "analysis_claimed_at", "section_id", "section_via",
+               "event_lead", "event_id", "review", "level")
+EVENT_FIELDS = ["size", "source_count", "first_seen", "last_seen", "growth_per_hour", "max_urgency", "level"]
+
+
+def claim_batch(mention_ids: Sequence[int], now: datetime | None = None, *,
+                judged_before: datetime | None = None) -> list[int]:
+    """Take the lease on the mentions of a batch that are still to be judged; returns the ids taken.
+
+    One conditional ``UPDATE … RETURNING`` per batch: of two deliveries of the same batch, or of two
+    batches sharing a mention, only one gets each row. ``judged_before`` (a re-analysis run's start)
+    also takes mentions judged before it; without it only unjudged mentions are taken."""
+    now = now or timezone.now()
+    ops = connection.ops
+    table = connection.ops.quote_name(Mention._meta.db_table)
+    ids = list(dict.fromkeys(int(i) for i in mention_ids))
+    taken: list[int] = []
+    for start in range(0, len(ids), CLAIM_CHUNK):
+        chunk = ids[start:start + CLAIM_CHUNK]
+        params: list[Any] = [ops.adapt_datetimefield_value(now), *chunk]
+        judged = "analysed_at IS NULL"
+        if judged_before is not None:
+            judged = "(analysed_at IS NULL OR analysed_at < %s)"
+            params.append(ops.adapt_datetimefield_value(judged_before))
+        params.append(ops.adapt_datetimefield_value(now - ANALYSIS_LEASE))
+        sql = (f"UPDATE {table} SET analysis_claimed_at = %s WHERE id IN ({', '.join(['%s'] * len(chunk))})"
+               f" AND {judged} AND (analysis_claimed_at IS NULL OR analysis_claimed_at < %s) RETURNING id")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            taken += [row[0] for row in cursor.fetchall()]
+    return sorted(taken)
 
 
 def claim_analysis(mention_id: int, now: datetime | None = None) -> bool:
-    """Take the lease on an unjudged mention. One conditional UPDATE: of two deliveries of the same
-    mention, only the first gets the row; the second sees a fresh claim and leaves it alone."""
-    now = now or timezone.now()
-    free = Q(analysis_claimed_at__isnull=True) | Q(analysis_claimed_at__lt=now - ANALYSIS_LEASE)
-    return bool(Mention.objects.filter(free, pk=mention_id, analysed_at__isnull=True)
-                .update(analysis_claimed_at=now))
+    """Take the lease on one unjudged mention (see ``claim_batch``)."""
+    return claim_batch([mention_id], now) == [mention_id]
+
+
+def _release(mention_ids: Iterable[int], claimed_at: datetime) -> None:
+    # Only our own lease: a lease run out and taken by another worker is theirs.
+    ids = list(mention_ids)
+    for start in range(0, len(ids), CLAIM_CHUNK):
+        Mention.objects.filter(pk__in=ids[start:start + CLAIM_CHUNK], analysis_claimed_at=claimed_at).update(
+            analysis_claimed_at=None)
+
+
+# Rows per UPDATE of a bulk write.
+WRITE_CHUNK = 100
+
+
+def _bulk_write(objs: Sequence[Any], fields: Sequence[str]) -> None:
+    """What ``QuerySet.bulk_update`` does, as one ``WITH v AS (VALUES …) UPDATE … FROM v`` per
+    chunk: bulk_update builds a CASE per field and row (17 × 50 for a batch), which cost half a
+    second of Python per batch and a slow plan on PostgreSQL. Values are prepared by each field
+    (``get_db_prep_save``), so JSON, dates and keys are written as the ORM writes them."""
+    if not objs:
+        return
+    meta = type(objs[0])._meta
+    concrete = [meta.get_field(name) for name in fields]
+    qn = connection.ops.quote_name
+    pg = connection.vendor == "postgresql"
+    table, pk = qn(meta.db_table), qn(meta.pk.column)
+    names = ", ".join(["_pk", *(qn(f.column) for f in concrete)])
+    sets = ", ".join(
+        f"{qn(f.column)} = " + (f"CAST(v.{qn(f.column)} AS {f.db_type(connection)})" if pg else f"v.{qn(f.column)}")
+        for f in concrete)
+    row = "(" + ", ".join(["%s"] * (len(concrete) + 1)) + ")"
+    for start in range(0, len(objs), WRITE_CHUNK):
+        chunk = objs[start:start + WRITE_CHUNK]
+        params: list[Any] = []
+        for obj in chunk:
+            params.append(obj.pk)
+            params += [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in concrete]
+        sql = (f"WITH v ({names}) AS (VALUES {', '.join([row] * len(chunk))}) "
+               f"UPDATE {table} SET {sets} FROM v WHERE {table}.{pk} = v._pk")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+@dataclass
+class BatchReport:
+    """What one batch did: judged, left alone (judged already or leased elsewhere), failed (lease
+    given back, to be retried alone) and the judged mentions that may need a case."""
+
+    judged: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+    cases_due: list[int] = field(default_factory=list)
+    flagged: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"judged": len(self.judged), "skipped": len(self.skipped), "flagged": self.flagged,
+                "failed": {str(k): v for k, v in self.failed.items()}, "cases_due": self.cases_due}
+
+
+def analyse_batch(mention_ids: Sequence[int], *, judged_before: datetime | None = None) -> BatchReport:
+    """Judge a batch of mentions: one lease, one analyzer call, bulk writes; idempotent (a
+    re-delivered batch finds its mentions judged and leaves them). A mention whose analysis fails
+    is given back and reported; the others are judged all the same.
+
+    ``judged_before``: a re-analysis run's start; mentions judged before it are judged again."""
+    now = timezone.now()
+    ids = list(dict.fromkeys(int(i) for i in mention_ids))
+    report = BatchReport()
+    claimed = claim_batch(ids, now, judged_before=judged_before)
+    taken = set(claimed)
+    report.skipped = [i for i in ids if i not in taken]
+    if not claimed:
+        return report
+    mentions = list(Mention.objects.select_related("source").filter(pk__in=claimed).only(*READ_FIELDS)
+                    .order_by("pk"))
+    for mention in mentions:
+        mention.analysis_claimed_at = now
+    try:
+        judged, report.failed = _judge_many(mentions, rejudge=judged_before is not None)
+    except Exception:
+        # A failure of the whole batch (database, Redis) gives every lease back at once, so the
+        # task's own retry can take the batch again.
+        _release(claimed, now)
+        raise
+    if report.failed:
+        _release(report.failed, now)
+        logger.warning("judgement.batch_failures count=%d ids=%s", len(report.failed), sorted(report.failed))
+    report.judged = [m.pk for m in judged]
+    report.flagged = sum(1 for m in judged if m.flagged)
+    report.cases_due = [m.pk for m in judged if getattr(m, "_case_due", False)]
+    logger.info("judgement.batch judged=%d skipped=%d failed=%d flagged=%d", len(report.judged),
+                len(report.skipped), len(report.failed), report.flagged)
+    return report
 
 
 def analyse_mention(mention_id: int) -> Mention:
@@ -120,59 +202,285 @@ def analyse_mention(mention_id: int) -> Mention:
         return _judge(mention)
     except Exception:
         # A failure gives the lease back at once, so the task's own retry can take the mention again.
-        Mention.objects.filter(pk=mention.pk, analysis_claimed_at=now).update(analysis_claimed_at=None)
+        _release([mention.pk], now)
         raise
 
 
 def _judge(mention: Mention) -> Mention:
-    text = f"{mention.title}\n{mention.text}"
-    key = event_index().assign(str(mention.pk), text)
-    with transaction.atomic():
-        event, _ = Event.objects.get_or_create(
-            key=key, defaults={"title": mention.title[:500], "first_seen": mention.fetched_at,
-                               "last_seen": mention.fetched_at},
-        )
-        Mention.objects.filter(pk=mention.pk).update(event=event)
-        mention.event = event
-        event = _update_event(event)
+    """Judge one claimed mention (the batch path with a batch of one); raises its failure."""
+    judged, failed = _judge_many([mention])
+    if failed:
+        raise JudgementFailed(failed[mention.pk])
+    return judged[0]
 
-    doc = {
+
+class JudgementFailed(Exception):
+    """The analyzer could not judge this mention (its batch went on without it)."""
+
+
+def _index_text(mention: Mention) -> str:
+    # Must be the text the event rebuild indexes (event_rebuild.index_text).
+    return f"{mention.title}\n{mention.text}"
+
+
+def _assign_events(mentions: Sequence[Mention]) -> dict[int, Event]:
+    """Event of each mention: keys from the shared index in one pipelined call, the Event rows
+    fetched or created in bulk, and every touched event's figures recomputed in three queries."""
+    keys = event_index().assign_many([(str(m.pk), _index_text(m)) for m in mentions])
+    first_of: dict[str, Mention] = {}
+    for mention, key in zip(mentions, keys):
+        first_of.setdefault(key, mention)
+    with transaction.atomic():
+        events = {e.key: e for e in Event.objects.filter(key__in=list(first_of))}
+        missing = [k for k in first_of if k not in events]
+        if missing:
+            Event.objects.bulk_create([
+                Event(key=k, title=first_of[k].title[:500], first_seen=first_of[k].fetched_at,
+                      last_seen=first_of[k].fetched_at) for k in missing], ignore_conflicts=True)
+            events.update({e.key: e for e in Event.objects.filter(key__in=missing)})
+        by_mention = {}
+        for mention, key in zip(mentions, keys):
+            mention.event = events[key]
+            by_mention[mention.pk] = events[key]
+        # Figures of each touched event: its other copies from the database, this batch's from
+        # memory (their links are written with their judgement, one write per row).
+        touched = {e.pk: e for e in events.values()}
+        for event in touched.values():  # what it was: only events whose figures move are written
+            event._stored = tuple(getattr(event, f) for f in EVENT_FIELDS)  # type: ignore[attr-defined]
+        batch_ids = [m.pk for m in mentions]
+        others = Mention.objects.filter(event_id__in=list(touched)).exclude(pk__in=batch_ids)
+        size: dict[int, int] = defaultdict(int)
+        span: dict[int, list[datetime]] = defaultdict(list)
+        for row in others.values("event_id").annotate(n=Count("id"), first=Min("fetched_at"), last=Max("fetched_at")):
+            size[row["event_id"]] += row["n"]
+            span[row["event_id"]] += [row["first"], row["last"]]
+        sources: dict[int, set[int]] = defaultdict(set)
+        for event_id, source_id in others.values_list("event_id", "source_id").distinct():
+            sources[event_id].add(source_id)
+        for mention in mentions:
+            size[mention.event_id] += 1
+            span[mention.event_id].append(mention.fetched_at)
+            sources[mention.event_id].add(mention.source_id)
+        for event in touched.values():
+            event.size, event.source_count = size[event.pk], len(sources[event.pk])
+            event.first_seen, event.last_seen = min(span[event.pk]), max(span[event.pk])
+        # Copies in the hour up to each event's latest copy: one query for the whole batch.
+        recent = Q()
+        for event in touched.values():
+            recent |= Q(event_id=event.pk, fetched_at__gte=event.last_seen - timedelta(hours=1))
+        growth: dict[int, int] = defaultdict(int)
+        for row in others.filter(recent).values("event_id").annotate(n=Count("id")):
+            growth[row["event_id"]] = row["n"]
+        for mention in mentions:
+            if mention.fetched_at >= touched[mention.event_id].last_seen - timedelta(hours=1):
+                growth[mention.event_id] += 1
+        for event in touched.values():
+            event.growth_per_hour = float(growth[event.pk])
+    return by_mention
+
+
+def _doc(mention: Mention, event: Event) -> dict[str, Any]:
+    return {
         "id": mention.pk, "title": mention.title, "text": mention.text,
         "source": mention.source.slug, "source_kind": mention.source.kind, "reach": mention.source.reach,
         "published_at": mention.published_at.isoformat() if mention.published_at else None,
         "event_size": event.size, "event_sources": event.source_count,
         "growth_per_hour": event.growth_per_hour,
     }
-    result = current_analyzer().analyze(doc)
+
+
+def _analyze(analyzer: Any, docs: list[dict[str, Any]]) -> list[dict[str, Any] | Exception]:
+    """Results in order; when the batch call fails, each document alone, so one bad document
+    costs only itself."""
+    try:
+        return list(analyzer.analyze_many(docs))
+    except Exception:
+        logger.exception("judgement.batch_analyze_failed size=%d: judging one by one", len(docs))
+    out: list[dict[str, Any] | Exception] = []
+    for doc in docs:
+        try:
+            out.append(analyzer.analyze(doc))
+        except Exception as exc:
+            logger.exception("judgement.analyze_failed mention=%s", doc["id"])
+            out.append(exc)
+    return out
+
+
+def _hand_decisions(mention_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """The duty officers' latest correction of each field (sentiment, level, section), per mention:
+    judging again keeps them (they are recorded as Feedback by casework)."""
+    latest: dict[int, dict[str, str]] = defaultdict(dict)
+    rows = (Feedback.objects.filter(mention_id__in=list(mention_ids), field__in=("sentiment", "level", "section"))
+            .order_by("at", "id").values_list("mention_id", "field", "human_value"))
+    for mention_id, name, value in rows:
+        latest[mention_id][name] = value
+    return latest
+
+
+def _judge_many(mentions: Sequence[Mention], *, rejudge: bool = False) -> tuple[list[Mention], dict[int, str]]:
+    """Judge claimed mentions with a fixed number of queries whatever their number; returns the
+    judged mentions and the failed ones (id → reason). Nothing of a failed mention is written
+    except its event link (harmless: its retry finds the same event)."""
+    if not mentions:
+        return [], {}
+    analyzer = current_analyzer()
+    events = _assign_events(mentions)
+    results = _analyze(analyzer, [_doc(m, events[m.pk]) for m in mentions])
+    failed = {m.pk: f"{type(r).__name__}: {r}"[:500] for m, r in zip(mentions, results) if isinstance(r, Exception)}
+    pairs = [(m, r) for m, r in zip(mentions, results) if not isinstance(r, Exception)]
+    if not pairs:
+        return [], failed
+
+    hand = _hand_decisions([m.pk for m, _ in pairs])
     flagging = set(KeywordPlan.objects.filter(flags=True, enabled=True).values_list("name", flat=True))
-    plans = sorted({hit["plan"] for hit in result["keywords"]})
-    level = level_for(int(result["urgency"]))
+    levels = {level.code: level for level in Level.objects.all()}
+    codes = {r["section"] for _, r in pairs} | {h["section"] for h in hand.values() if "section" in h}
+    sections = {s.code: s for s in Section.objects.filter(code__in=codes)}
+    fallback: list[Section | None] = []
 
-    mention.sentiment = result["sentiment"]
-    mention.sentiment_scores = result["sentiment_scores"]
-    mention.sentiment_terms = result.get("sentiment_terms", [])
-    mention.urgency = int(result["urgency"])
-    mention.level = level.code if level else ""
-    mention.urgency_reasons = result.get("urgency_reasons", [])
-    mention.section = Section.objects.filter(code=result["section"]).first() or Section.fallback()
-    mention.section_confidence = float(result.get("section_confidence") or 0)
-    mention.section_via = result.get("section_via", "")
-    mention.section_reason = (result.get("section_reason") or "")[:300]
-    mention.keywords = result["keywords"]
-    mention.matched_plans = plans
-    # Hotline tickets are always in the queue; everything else only when a flagging plan matched.
-    mention.flagged = mention.source.kind == Source.Kind.HOTLINE or bool(flagging.intersection(plans))
-    mention.analysed_at = timezone.now()
-    mention.save()
-    claim_lead(mention)
+    def section_for(code: str) -> Section | None:
+        if code in sections:
+            return sections[code]
+        if not fallback:
+            fallback.append(Section.fallback())
+        return fallback[0]
 
-    if mention.urgency > event.max_urgency:
-        event.max_urgency = mention.urgency
-        event.level = mention.level
-        event.save(update_fields=["max_urgency", "level"])
-    logger.info("judgement.done mention=%s event=%s urgency=%s", mention.pk, event.key, mention.urgency,
-                extra={"mention": mention.pk, "event": event.key, "urgency": mention.urgency})
-    return mention
+    now = timezone.now()
+    judged = []
+    for mention, result in pairs:
+        was_flagged, previously_judged = mention.flagged, mention.analysed_at is not None
+        plans = sorted({hit["plan"] for hit in result["keywords"]})
+        level = levels.get(result.get("level") or "")  # the level the analyzer computed (level_for_result)
+        mention.sentiment = result["sentiment"]
+        mention.sentiment_scores = result["sentiment_scores"]
+        mention.sentiment_terms = result.get("sentiment_terms", [])
+        mention.urgency = int(result["urgency"])
+        mention.level = level.code if level else ""
+        mention.urgency_reasons = result.get("urgency_reasons", [])
+        if mention.section_via == "human" and previously_judged:
+            pass  # a duty officer chose the section: judging again keeps it
+        else:
+            mention.section = section_for(result["section"])
+            mention.section_confidence = float(result.get("section_confidence") or 0)
+            mention.section_via = result.get("section_via", "")
+            mention.section_reason = (result.get("section_reason") or "")[:300]
+        decided = hand.get(mention.pk, {})
+        if "sentiment" in decided:
+            mention.sentiment = decided["sentiment"]
+        if "level" in decided:
+            mention.level = decided["level"]
+        if decided.get("section") and section_for(decided["section"]) is not None:
+            mention.section = section_for(decided["section"])
+            mention.section_via, mention.section_reason = "human", "值班员修正"
+        mention.keywords = result["keywords"]
+        mention.matched_plans = plans
+        # Hotline tickets are always in the queue; everything else only when a flagging plan matched.
+        mention.flagged = mention.source.kind == Source.Kind.HOTLINE or bool(flagging.intersection(plans))
+        if was_flagged and mention.review != Mention.Review.PENDING:
+            mention.flagged = True  # an item a duty officer has decided on stays where they decided it
+        mention._was_lead = previously_judged and mention.event_lead  # type: ignore[attr-defined]
+        mention.analysed_at = now
+        # The lease ends with the judgement: a re-analysis run minutes later must find it free.
+        mention.analysis_claimed_at = None
+        judged.append(mention)
+
+    touched = {e.pk: e for e in events.values()}
+    with transaction.atomic():
+        # The batch's events locked in id order (two workers never wait on each other in a cycle),
+        # their highest urgency read again under the lock: another batch may have raised it.
+        locked = (Event.objects.select_for_update().filter(pk__in=sorted(touched)).order_by("pk")
+                  .values_list("pk", "max_urgency", "level"))
+        for pk, max_urgency, level_code in locked:
+            if max_urgency > touched[pk].max_urgency:
+                touched[pk].max_urgency, touched[pk].level = max_urgency, level_code
+        _claim_leads(judged, touched)
+        for mention in judged:
+            event = touched[mention.event_id]
+            if mention.urgency > event.max_urgency:
+                event.max_urgency, event.level = mention.urgency, mention.level
+        _bulk_write(judged, JUDGED_FIELDS)
+        _bulk_write([e for e in touched.values()
+                     if getattr(e, "_stored", None) != tuple(getattr(e, f) for f in EVENT_FIELDS)], EVENT_FIELDS)
+    _mark_cases_due(judged, levels, rejudge=rejudge)
+    for mention in judged:
+        logger.info("judgement.done mention=%s event=%s urgency=%s", mention.pk, mention.event.key,
+                    mention.urgency, extra={"mention": mention.pk, "event": mention.event.key,
+                                            "urgency": mention.urgency})
+    return judged, failed
+
+
+def _claim_leads(judged: Sequence[Mention], events: dict[int, Event]) -> None:
+    """One queue row per story for the whole batch (leads.claim_lead's rule): a pending flagged
+    copy leads unless another pending copy of its event already does. The caller holds the lock
+    on the batch's events."""
+    candidates = [m for m in judged if m.flagged and m.event_id and m.review == Mention.Review.PENDING]
+    if not candidates:
+        return
+    event_ids = sorted({m.event_id for m in candidates})
+    taken = set(Mention.objects.filter(event_id__in=event_ids, flagged=True, review=Mention.Review.PENDING,
+                                       event_lead=True).exclude(pk__in=[m.pk for m in judged])
+                .values_list("event_id", flat=True).distinct())
+    # A copy that already led keeps the lead when judged again; otherwise the first copy judged.
+    for mention in sorted(candidates, key=lambda m: (not getattr(m, "_was_lead", False), m.pk)):
+        mention.event_lead = mention.event_id not in taken
+        taken.add(mention.event_id)
+
+
+def _mark_cases_due(judged: Sequence[Mention], levels: dict[str, Level], *, rejudge: bool) -> None:
+    """Which judged mentions ``maybe_open_case`` would give (or add to) a case: hotline tickets,
+    flagged mentions of a level that opens cases, copies of an event with a case. One query."""
+    with_cases = set(Case.objects.filter(event_id__in={m.event_id for m in judged})
+                     .values_list("event_id", flat=True).distinct())
+    horizon = timezone.now() - OPEN_CASE_HORIZON
+    for mention in judged:
+        level = levels.get(mention.level)
+        due = (mention.source.kind == Source.Kind.HOTLINE or mention.event_id in with_cases
+               or bool(mention.flagged and level and level.auto_open_case))
+        if rejudge and (mention.fetched_at < horizon or mention.review == Mention.Review.DISMISSED):
+            # Judging last year's mentions again must not open cases (and alert leaders) for them,
+            # nor reopen what a duty officer dismissed.
+            due = False
+        mention._case_due = due  # type: ignore[attr-defined]
+
+
+def open_cases(mention_ids: Sequence[int]) -> list[int]:
+    """``maybe_open_case`` for a batch: copies joining an open case are added in bulk; a new case
+    is opened once per story (with all its copies), whatever the number of copies in the batch."""
+    from response.services.cases import on_new_mention, open_case_for_mention, origin_key_for
+
+    mentions = list(Mention.objects.select_related("event", "source", "section")
+                    .filter(pk__in=list(mention_ids)).order_by("pk"))
+    if not mentions:
+        return []
+    levels = {level.code: level for level in Level.objects.all()}
+    with_cases = set(Case.objects.filter(event_id__in={m.event_id for m in mentions if m.event_id})
+                     .values_list("event_id", flat=True).distinct())
+    keys = {m.pk: origin_key_for(m) for m in mentions}
+    existing = {c.origin_key: c for c in Case.objects.filter(origin_key__in=set(keys.values()))}
+    joining: list[tuple[Case, Mention]] = []
+    opened: set[int] = set()
+    for mention in mentions:
+        level = levels.get(mention.level)
+        hotline = mention.source.kind == Source.Kind.HOTLINE
+        if not (hotline or mention.event_id in with_cases or (mention.flagged and level and level.auto_open_case)):
+            continue
+        case = existing.get(keys[mention.pk])
+        if case is None:
+            case, _ = open_case_for_mention(mention, level=level, state="handling" if hotline else "triage")
+            existing[keys[mention.pk]] = case
+        elif case.state == Case.State.CLOSED:
+            on_new_mention(case, mention)  # attach, then reopen or notify: rare, one by one
+        else:
+            joining.append((case, mention))
+        opened.add(case.pk)
+    if joining:
+        through = Case.mentions.through
+        have = set(through.objects.filter(case_id__in={c.pk for c, _ in joining},
+                                          mention_id__in=[m.pk for _, m in joining])
+                   .values_list("case_id", "mention_id"))
+        through.objects.bulk_create([through(case_id=c.pk, mention_id=m.pk) for c, m in joining
+                                     if (c.pk, m.pk) not in have], ignore_conflicts=True)
+    return sorted(opened)
 
 
 def maybe_open_case(mention_id: int):
@@ -196,30 +504,6 @@ def maybe_open_case(mention_id: int):
     if not created:
         case.mentions.add(mention)  # a later copy of the same event joins the existing case
     return case
-
-
-def standalone_analyzer() -> Analyzer:
-    """The analyzer for `yuqing analyze`: the database's configuration when there is one,
-    otherwise the default bureau file, so the command also works before `yuqing migrate`."""
-    from django.db import DatabaseError
-
-    try:
-        if KeywordPlan.objects.exists() or RoutingRule.objects.exists():
-            return current_analyzer()
-    except DatabaseError:
-        pass
-    import yaml
-
-    from response.services.bureau_config import DEFAULT_BUREAU
-
-    data = yaml.safe_load(DEFAULT_BUREAU.read_text(encoding="utf-8"))
-    plans = {p["name"]: p["expression"] for p in data.get("plans", [])}
-    rules = tuple(
-        RuleSpec(name=r["name"], section=r["section"], plans=tuple(r.get("plans", [])),
-                 keywords=tuple(r.get("keywords", [])), priority=r.get("priority", 100))
-        for r in data.get("routing_rules", [])
-    )
-    return _analyzer_for("file", json.dumps(plans, ensure_ascii=False, sort_keys=True), rules)
 
 
 def stale_unanalysed(now: datetime | None = None, limit: int = 500) -> list[int]:

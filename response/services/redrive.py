@@ -20,8 +20,16 @@ from response.services import crawling, judgement
 
 logger = logging.getLogger(__name__)
 
-ANALYSE_TASK = "yuqing.analyse.mention"
+# Analysis is sent in batches of ids, one task each; the one-mention task stays for messages
+# already queued and for a failed mention's retry alone.
+ANALYSE_TASK = "yuqing.analyse.batch"
+ANALYSE_ONE_TASK = "yuqing.analyse.mention"
 OPEN_CASE_TASK = "yuqing.triage.open_case"
+# Mentions per analysis task: large enough that the models, the queries and the Redis calls are
+# paid per batch, small enough that a crawl's first batch reaches the queue within seconds and
+# that both worker processes get work from a crawl of a few hundred items.
+BATCH_SIZE = 50
+BATCH_TASKS = {ANALYSE_TASK}
 # Ids per UPDATE (SQLite's bound-parameter limit, short PostgreSQL locks).
 CHUNK = 500
 # Mentions re-sent per run of the re-drive: a backlog drains over a few minutes instead of
@@ -49,6 +57,14 @@ def _send_now(name: str, ids: list[int]) -> None:
     if name not in current_app.tasks:
         current_app.loader.import_default_modules()
     task = current_app.tasks[name]
+    if name in BATCH_TASKS:
+        for start in range(0, len(ids), BATCH_SIZE):
+            batch = ids[start:start + BATCH_SIZE]
+            try:
+                task.delay(batch)
+            except (OperationalError, OSError):
+                logger.exception("redrive.send_failed task=%s ids=%s…", name, batch[:3])
+        return
     for pk in ids:
         try:
             task.delay(pk)
@@ -69,7 +85,7 @@ def _send_after_commit(name: str, ids: list[int]) -> None:
 
 def send_analysis(mention_ids: Iterable[int], now: datetime | None = None) -> int:
     """Queue the analysis of these mentions: stamp ``analysis_queued_at`` (so the re-drive knows
-    they were sent), then send one task each once the transaction commits."""
+    they were sent), then send one task per batch of ``BATCH_SIZE`` once the transaction commits."""
     ids = list(dict.fromkeys(mention_ids))
     if not ids:
         return 0

@@ -1,0 +1,302 @@
+"""The pipeline at the speed of its judgement: end-to-end figures on the production path.
+
+Run from the repository root:  ``.venv/bin/python -m bench.pipeline [--articles 1500]``.
+Needs PostgreSQL and Redis on 127.0.0.1 (skipped with a message otherwise):
+``BENCH_PIPELINE_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/yuqing_bench_pipeline``,
+created, migrated and emptied by the run) and ``BENCH_PIPELINE_REDIS_URL`` (default
+``redis://127.0.0.1:6379/12``, a database of its own: it is emptied).
+
+In one run, on this machine:
+1. ``yuqing analyze``'s work (``analysis.batch.analyze_jsonl`` with the database's configuration)
+   over the same articles on one core — the reference;
+2. the whole run: a Celery worker subprocess with 2 processes crawls an RSS source of N real
+   articles on loopback (politeness delay off), stores, judges in batches, opens cases — crawl
+   start → every mention judged; and the latency from crawl start to the first flagged item;
+3. ``yuqing reanalyze`` of the stored mentions through the same worker (command start → every
+   mention judged again, queue and cases updated);
+and the ratios of 2 and 3 to 1. ``--profile`` adds a cProfile of judging the stored mentions again
+in this process (eager path), the split between analysis, database and Redis.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import csv
+import gzip
+import html
+import io
+import json
+import os
+import pstats
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+NEWS = [ROOT / "response/demo/news_sample.jsonl.gz", ROOT / "analysis/data/xinwenlianbo_sample300.jsonl.gz"]
+MESSAGES = ROOT / "analysis/data/teddy2020_messages.csv.gz"
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/yuqing_bench_pipeline"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
+NAMESPACE = "yuqing-bench-pipeline"
+
+
+def real_articles(n: int) -> list[dict]:
+    """N real texts: 新闻联播 news (336 articles), then citizens' messages to a government board
+    (2,327), the mix a Justice Bureau's sources bring. Each text is used once."""
+    out: list[dict] = []
+    for path in NEWS:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                out.append({"title": row["title"], "text": row["text"].replace("央视网消息\n（新闻联播）：", "")})
+    with gzip.open(MESSAGES, "rt", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            text = row["text"].strip()
+            head = text.split("尊敬", 1)[0].split("。", 1)[0]
+            out.append({"title": head[:40], "text": text})
+    if len(out) < n:
+        raise SystemExit(f"只有 {len(out)} 篇真实文本，少于 --articles {n}")
+    return [dict(a, id=i) for i, a in enumerate(out[:n])]
+
+
+def check_services(db_url: str, redis_url: str) -> str | None:
+    import psycopg
+    import redis
+
+    parts = urlsplit(db_url)
+    try:
+        with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
+                             dbname="postgres", autocommit=True, connect_timeout=3) as conn:
+            name = parts.path.lstrip("/")
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        return f"PostgreSQL 不可用（{db_url}）：{exc}"
+    try:
+        client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
+        client.ping()
+    except redis.RedisError as exc:
+        return f"Redis 不可用（{redis_url}）：{exc}"
+    if client.connection_pool.connection_kwargs.get("db", 0) in (0,):
+        return "BENCH_PIPELINE_REDIS_URL 须指向一个专用的 Redis 库（不能是 0 号库），本基准会清空它"
+    return None
+
+
+def setup_django(db_url: str, redis_url: str, home: Path) -> None:
+    os.environ.update(DATABASE_URL=db_url, REDIS_URL=redis_url, DJANGO_SETTINGS_MODULE="config.settings.local",
+                      YUQING_EVENT_NAMESPACE=NAMESPACE, YUQING_HOME=str(home))
+    import django
+
+    django.setup()
+
+
+def reset_state(redis_url: str) -> None:
+    import redis
+    from django.core.management import call_command
+
+    from response.roles import ensure_groups
+    from response.services import analyzer_config
+    from response.services.bureau_config import load_bureau
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    redis.Redis.from_url(redis_url).flushdb()
+    load_bureau()
+    ensure_groups()
+    analyzer_config.reset_cache()
+
+
+def article_page(a: dict, published: datetime) -> str:
+    paras = "".join(f"<p>{html.escape(p)}</p>" for p in a["text"].replace("。", "。\n").split("\n") if p.strip())
+    return (f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{html.escape(a['title'])}"
+            f"</title></head><body><div class='nav'><a href='/'>首页</a> <a href='/news/'>新闻中心</a></div>"
+            f"<div class='article'><h1>{html.escape(a['title'])}</h1><div class='info'>发布时间："
+            f"{published:%Y-%m-%d %H:%M} 来源：闽南日报</div><div class='content'>{paras}</div></div>"
+            f"<div class='footer'>版权所有 闽南日报社 闽ICP备00000000号</div></body></html>")
+
+
+def start_site(articles: list[dict]):
+    from crawlers.tests.site import Site
+
+    site = Site().__enter__()
+    now = datetime.now(UTC)
+    items = []
+    for a in articles:
+        published = now - timedelta(minutes=len(articles) - a["id"])
+        site.add(f"/news/{a['id']}.html", article_page(a, published))
+        items.append(f"<item><title>{html.escape(a['title'])}</title><link>{site.base}/news/{a['id']}.html</link>"
+                     f"<guid>{site.base}/news/{a['id']}.html</guid><pubDate>{format_datetime(published)}</pubDate>"
+                     f"<description>{html.escape(a['text'][:80])}</description></item>")
+    feed = ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>闽南日报 · 要闻</title>"
+            f"<link>{site.base}/</link><description>要闻</description>{''.join(reversed(items))}</channel></rss>")
+    site.add("/feed.xml", feed, content_type="application/rss+xml; charset=utf-8")
+    return site
+
+
+def start_worker(env: dict, concurrency: int, log: Path) -> subprocess.Popen:
+    from config.celery_app import app
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,crawl", "-c", str(concurrency),
+         "--pool", "prefork", "-n", f"bench-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+         "-l", "WARNING"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=1.0):
+            return proc
+        if proc.poll() is not None:
+            raise SystemExit(f"celery worker 启动失败，见 {log}")
+    raise SystemExit("celery worker 90 秒内未启动")
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def one_core_analyze(articles: list[dict], tmp: Path) -> float:
+    """Articles/s of `yuqing analyze`'s work (JSONL in, JSONL out) on one core, models loaded."""
+    from analysis.batch import analyze_jsonl
+    from response.services.judgement import standalone_analyzer
+
+    src, out = tmp / "in.jsonl", tmp / "out.jsonl"
+    src.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
+    analyzer = standalone_analyzer()
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})
+    try:
+        analyzer.analyze_many(articles[:16])  # warm-up: first-call caches
+        t = time.perf_counter()
+        analyze_jsonl(src, out, analyzer)
+        return len(articles) / (time.perf_counter() - t)
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def whole_run(site, n: int, timeout: float) -> dict:
+    """Crawl start → every mention judged, through the worker; and crawl start → first flagged."""
+    from celery import current_app
+
+    from response.models import CrawlRun, Mention, Source
+
+    source = Source.objects.create(
+        slug="bench-rss", name="闽南日报", kind=Source.Kind.RSS, url=f"{site.base}/feed.xml", reach="provincial",
+        settings={"max_articles": n + 100, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
+                  "RANDOMIZE_DOWNLOAD_DELAY": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 8})
+    t0 = time.monotonic()
+    current_app.send_task("yuqing.crawl.source", args=[source.pk])
+    first_flagged = crawled = None
+    while time.monotonic() - t0 < timeout:
+        if first_flagged is None and Mention.objects.filter(flagged=True, analysed_at__isnull=False).exists():
+            first_flagged = time.monotonic() - t0
+        if crawled is None and CrawlRun.objects.filter(source=source, finished_at__isnull=False).exists():
+            crawled = time.monotonic() - t0
+        if crawled is not None and not Mention.objects.filter(analysed_at__isnull=True).exists():
+            break
+        time.sleep(0.1)
+    total = time.monotonic() - t0
+    stored = Mention.objects.count()
+    return {"stored": stored, "seconds": total, "crawl_seconds": crawled, "first_flagged": first_flagged,
+            "judged": Mention.objects.filter(analysed_at__isnull=False).count(),
+            "flagged": Mention.objects.filter(flagged=True).count()}
+
+
+def reanalyze_through_workers() -> dict:
+    from response.services import reanalysis
+
+    t = time.monotonic()
+    outcome = reanalysis.run(in_process=False, wait=True, restart=True, timeout=1800)
+    return {"done": outcome.done, "total": outcome.total, "seconds": time.monotonic() - t}
+
+
+def profile_in_process(top: int) -> str:
+    from response.services import reanalysis
+
+    prof = cProfile.Profile()
+    t = time.monotonic()
+    prof.enable()
+    outcome = reanalysis.run(in_process=True, restart=True)
+    prof.disable()
+    seconds = time.monotonic() - t
+    buf = io.StringIO()
+    stats = pstats.Stats(prof, stream=buf)
+    stats.sort_stats("cumulative").print_stats(top)
+    return f"进程内重新研判 {outcome.done} 条，{seconds:.1f} 秒（{outcome.done / seconds:.0f} 条/秒，含 cProfile 开销）\n" + buf.getvalue()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, default=1500)
+    ap.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
+    ap.add_argument("--timeout", type=float, default=1200)
+    ap.add_argument("--profile", action="store_true", help="also profile judging again in this process")
+    ap.add_argument("--top", type=int, default=25)
+    args = ap.parse_args()
+    # Single-threaded numerics here and in the worker started below (before numpy loads): the
+    # figures are per core, as bench.run's.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    if hasattr(os, "sched_setaffinity"):
+        # bench.run pins itself to one core and this process inherits that: every core here.
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+
+    db_url = os.environ.get("BENCH_PIPELINE_DATABASE_URL", DEFAULT_DB)
+    redis_url = os.environ.get("BENCH_PIPELINE_REDIS_URL", DEFAULT_REDIS)
+    problem = check_services(db_url, redis_url)
+    if problem:
+        print(f"跳过端到端基准：{problem}")
+        return
+    articles = real_articles(args.articles)
+    with tempfile.TemporaryDirectory(prefix="yuqing-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        setup_django(db_url, redis_url, tmp)
+        reset_state(redis_url)
+        print(f"语料：{len(articles)} 篇真实文本（新闻联播 + 政务留言），PostgreSQL + Redis，"
+              f"Celery 工作进程 {args.concurrency} 个，本机 {os.cpu_count()} 核")
+
+        analyze_rate = one_core_analyze(articles, tmp)
+        print(f"yuqing analyze（单核）：                       {analyze_rate:8.1f} 篇/秒")
+
+        site = start_site(articles)
+        worker = None
+        try:
+            worker = start_worker(dict(os.environ), args.concurrency, tmp / "worker.log")
+            run = whole_run(site, len(articles), args.timeout)
+            rate = run["judged"] / run["seconds"]
+            print(f"全流程（采集开始 → 全部研判完毕）：{run['judged']}/{run['stored']} 条，{run['seconds']:.1f} 秒，"
+                  f"{rate:8.1f} 篇/秒，{rate / analyze_rate:.2f}× yuqing analyze")
+            if run["crawl_seconds"] is not None:
+                print(f"  其中采集与入库（采集任务结束）：{run['crawl_seconds']:.1f} 秒")
+            if run["first_flagged"] is not None:
+                print(f"  采集开始 → 第一条预警条目进入研判队列：{run['first_flagged']:.1f} 秒"
+                      f"（共 {run['flagged']} 条进入队列）")
+            again = reanalyze_through_workers()
+            re_rate = again["done"] / again["seconds"]
+            print(f"yuqing reanalyze（经工作进程）：{again['done']}/{again['total']} 条，{again['seconds']:.1f} 秒，"
+                  f"{re_rate:8.1f} 篇/秒，{re_rate / analyze_rate:.2f}× yuqing analyze（目标 ≥ 1.5×）")
+        finally:
+            stop(worker)
+            site.__exit__(None, None, None)
+        if args.profile:
+            print(profile_in_process(args.top))
+
+
+if __name__ == "__main__":
+    main()

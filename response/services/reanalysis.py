@@ -1,0 +1,245 @@
+"""重新研判: judge stored mentions again with the current models and rules (after `yuqing train`, a
+new rule set, new levels), in batches on the workers or in this process.
+
+A run is remembered by its start time, the watermark: a mention is done once its ``analysed_at``
+is at or after the start. Stopping the command (or losing a worker) loses nothing: running it again
+with the same filters resumes the unfinished run and judges only what is still below the mark.
+Judging again writes only the machine's fields (``judgement.JUDGED_FIELDS``): review state,
+reviewer, dismissal reason and the duty officers' corrections (Feedback) stay as they decided.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from response.models import Mention
+from response.services import judgement
+
+logger = logging.getLogger(__name__)
+
+BATCH_TASK = "yuqing.analyse.batch"
+BATCH_SIZE = 50
+# Unfinished mentions whose lease ran out this long ago are sent again while waiting (a worker
+# died holding them, or the message was lost), at most RESENDS times before they are reported.
+RESEND_AFTER = judgement.RESEND_AFTER
+RESENDS = 3
+
+
+class ReanalysisError(Exception):
+    """Shown to the operator as is."""
+
+
+@dataclass
+class RunState:
+    started_at: str
+    since: str | None = None
+    source: str | None = None
+    total: int = 0
+    finished_at: str | None = None
+
+    @property
+    def watermark(self) -> datetime:
+        return datetime.fromisoformat(self.started_at)
+
+
+@dataclass
+class Outcome:
+    run: RunState
+    resumed: bool
+    total: int
+    done: int
+    sent: int = 0
+    failed: dict[int, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    waited: bool = True
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done
+
+
+def state_path() -> Path:
+    return Path(settings.YUQING_HOME) / "reanalysis" / "run.json"
+
+
+def load_state() -> RunState | None:
+    path = state_path()
+    try:
+        return RunState(**json.loads(path.read_text(encoding="utf-8")))
+    except (FileNotFoundError, ValueError, TypeError):
+        return None
+
+
+def save_state(state: RunState) -> None:
+    path = state_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(state), ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)  # atomic: a killed command leaves the old state or the new one
+
+
+def scope(since: date | None = None, source: str | None = None) -> QuerySet[Mention]:
+    mentions = Mention.objects.all()
+    if since is not None:
+        start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
+        mentions = mentions.filter(fetched_at__gte=start)
+    if source:
+        mentions = mentions.filter(source__slug=source)
+    return mentions
+
+
+def pending(state: RunState) -> QuerySet[Mention]:
+    """The run's mentions still below its watermark."""
+    since = date.fromisoformat(state.since) if state.since else None
+    return scope(since, state.source).filter(Q(analysed_at__isnull=True) | Q(analysed_at__lt=state.watermark))
+
+
+def start_or_resume(since: date | None, source: str | None, *, restart: bool = False) -> tuple[RunState, bool]:
+    """The unfinished run with the same filters, or a new one starting now."""
+    wanted = (since.isoformat() if since else None, source or None)
+    state = load_state()
+    if state and not restart and state.finished_at is None and (state.since, state.source) == wanted:
+        return state, True
+    if source and not Mention.objects.filter(source__slug=source).exists():
+        raise ReanalysisError(f"来源 {source} 没有任何条目（请检查来源标识）")
+    state = RunState(started_at=timezone.now().isoformat(), since=wanted[0], source=wanted[1])
+    state.total = scope(since, source).count()
+    save_state(state)
+    return state, False
+
+
+def _ids(state: RunState) -> list[int]:
+    return list(pending(state).order_by("id").values_list("id", flat=True))
+
+
+def _batches(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def _send(batches: list[list[int]], watermark: str) -> int:
+    """Hand batches to the workers by task name (response/ does not import workers/)."""
+    from celery import current_app
+
+    for batch in batches:
+        current_app.send_task(BATCH_TASK, args=[batch, watermark])
+    return len(batches)
+
+
+class Progress:
+    """A one-line progress bar on a terminal's stderr (a plain line every 10 % elsewhere)."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, label: str = "重新研判") -> None:
+        self.total, self.stream, self.label = max(total, 0), stream or sys.stderr, label
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.started = time.monotonic()
+        self._last_tenth = -1
+
+    def update(self, done: int) -> None:
+        total = self.total or 1
+        share = min(done / total, 1.0)
+        elapsed = time.monotonic() - self.started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        bar = "█" * int(share * 30) + "·" * (30 - int(share * 30))
+        line = f"{self.label} [{bar}] {done}/{self.total} 条 {share:4.0%}  {rate:6.1f} 条/秒"
+        if self.tty:
+            self.stream.write("\r" + line)
+            self.stream.flush()
+        elif int(share * 10) != self._last_tenth:
+            self._last_tenth = int(share * 10)
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def run(since: date | None = None, source: str | None = None, *, in_process: bool | None = None,
+        wait: bool = True, restart: bool = False, batch_size: int = BATCH_SIZE,
+        progress: Callable[[int, int], None] | None = None, poll: float = 0.2,
+        timeout: float | None = None) -> Outcome:
+    """Judge the mentions (fetched since ``since``, of ``source``) again. ``in_process`` defaults to
+    "no broker" (embedded mode); with workers the batches are sent and, when ``wait``, this waits
+    until every mention of the run is above the watermark."""
+    from celery import current_app
+
+    if in_process is None:
+        in_process = bool(current_app.conf.task_always_eager)
+    state, resumed = start_or_resume(since, source, restart=restart)
+    t0 = time.monotonic()
+    ids = _ids(state)
+    total = state.total if resumed else max(state.total, len(ids))
+    outcome = Outcome(run=state, resumed=resumed, total=total, done=total - len(ids))
+    report = progress or (lambda done, total: None)
+    report(outcome.done, total)
+    if in_process:
+        for batch in _batches(ids, batch_size):
+            result = judgement.analyse_batch(batch, judged_before=state.watermark)
+            if result.cases_due:
+                judgement.open_cases(result.cases_due)
+            outcome.failed.update(result.failed)
+            outcome.done += len(result.judged)
+            report(outcome.done, total)
+    else:
+        outcome.sent = _send(_batches(ids, batch_size), state.started_at)
+        if not wait:
+            outcome.waited = False
+            outcome.seconds = time.monotonic() - t0
+            return outcome
+        outcome.done = _wait(state, total, report, poll=poll, timeout=timeout, batch_size=batch_size)
+    remaining = pending(state).count()
+    outcome.done = total - remaining
+    if remaining == 0:
+        state.finished_at = timezone.now().isoformat()
+        save_state(state)
+    outcome.seconds = time.monotonic() - t0
+    logger.info("reanalysis.run done=%d total=%d failed=%d seconds=%.1f", outcome.done, total,
+                len(outcome.failed), outcome.seconds)
+    return outcome
+
+
+def _wait(state: RunState, total: int, report: Callable[[int, int], None], *, poll: float,
+          timeout: float | None, batch_size: int) -> int:
+    """Poll the database (the record) until the run's mentions are all judged again; re-send what
+    a dead worker held or a lost message carried, a few times, then give up and report it."""
+    deadline = time.monotonic() + timeout if timeout else None
+    last_change, last_remaining, resends = time.monotonic(), None, 0
+    while True:
+        remaining = pending(state).count()
+        report(total - remaining, total)
+        if remaining == 0:
+            return total
+        if remaining != last_remaining:
+            last_remaining, last_change = remaining, time.monotonic()
+        elif time.monotonic() - last_change > RESEND_AFTER.total_seconds():
+            if resends >= RESENDS:
+                return total - remaining
+            cutoff = timezone.now() - judgement.ANALYSIS_LEASE
+            free = pending(state).filter(Q(analysis_claimed_at__isnull=True) | Q(analysis_claimed_at__lt=cutoff))
+            stuck = list(free.order_by("id").values_list("id", flat=True))
+            if stuck:
+                logger.warning("reanalysis.resend count=%d first=%s", len(stuck), stuck[0])
+                _send(_batches(stuck, batch_size), state.started_at)
+            resends += 1
+            last_change = time.monotonic()
+        if deadline is not None and time.monotonic() > deadline:
+            return total - remaining
+        time.sleep(poll)
+
+
+def summary(outcome: Outcome) -> dict[str, Any]:
+    return {"started_at": outcome.run.started_at, "resumed": outcome.resumed, "total": outcome.total,
+            "done": outcome.done, "remaining": outcome.remaining, "failed": len(outcome.failed),
+            "seconds": round(outcome.seconds, 2)}

@@ -1,0 +1,109 @@
+"""`yuqing reanalyze` on a real Celery worker (2 processes) over a real Redis broker and PostgreSQL:
+every mention judged again above the run's watermark, the duty officers' decisions kept, and a run
+sent with --no-wait finished by running the command again."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from celery._state import _set_task_join_will_block
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from config.celery_app import app
+from response.models import Case, Event, Mention
+from response.services import casework, judgement, reanalysis
+from response.tests.factories import UserFactory
+from response.tests.test_batch_judgement import KNIFE_TITLE, make_batch
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not (os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres")),
+        reason="needs REDIS_URL and a PostgreSQL DATABASE_URL (make test-services)",
+    ),
+]
+
+
+@pytest.fixture
+def worker(transactional_db):
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    # The test's own event index: the worker must see the events this process assigned.
+    env["YUQING_EVENT_NAMESPACE"] = settings.YUQING_EVENT_NAMESPACE
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default", "-c", "2",
+         "--pool", "prefork", "-n", f"reanalyze-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+         "-l", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    app.conf.task_always_eager = False
+    _set_task_join_will_block(False)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if app.control.ping(timeout=1.0):
+                break
+            assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+        else:
+            pytest.fail("celery worker did not start")
+        yield proc
+    finally:
+        app.conf.task_always_eager = True
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def judged(bureau, settings, tmp_path):
+    from response.tests.factories import SourceFactory
+
+    settings.YUQING_HOME = tmp_path
+    sources = [SourceFactory(slug=slug, kind="rss", reach="provincial") for slug in ("mnrb", "fjnews", "zznews")]
+    batch = make_batch(sources, 120, copies=10)
+    ids = [m.pk for m in batch]
+    for start in range(0, len(ids), 50):
+        judgement.open_cases(judgement.analyse_batch(ids[start:start + 50]).cases_due)
+    return batch
+
+
+def test_reanalyze_on_real_workers_keeps_decisions_and_waits_until_done(judged, worker, capsys):
+    duty = UserFactory(username="duty", roles=["值班员"])
+    repost = Mention.objects.filter(title__endswith=KNIFE_TITLE, event_lead=False).first()
+    casework.dismiss_mention(repost, duty, "重复转载")
+    events = dict(Mention.objects.values_list("pk", "event_id"))
+    cases = list(Case.objects.values_list("pk", "origin_key"))
+
+    call_command("reanalyze")  # workers: sends the batches, waits for them, progress on stderr
+    assert "重新研判 [" in capsys.readouterr().err
+    state = reanalysis.load_state()
+    assert state.finished_at is not None
+    assert not reanalysis.pending(state).exists()
+    assert Mention.objects.filter(analysed_at__gte=state.watermark).count() == 120
+    repost.refresh_from_db()
+    assert (repost.review, repost.dismiss_reason, repost.reviewed_by_id) == ("dismissed", "重复转载", duty.pk)
+    assert dict(Mention.objects.values_list("pk", "event_id")) == events  # stories kept together
+    assert list(Case.objects.values_list("pk", "origin_key")) == cases  # no second case
+    assert Event.objects.get(pk=repost.event_id).size == 10
+
+    # --no-wait returns at once; the same command again waits for what is left and finishes the run.
+    call_command("reanalyze", "--restart", "--no-wait")
+    second = reanalysis.load_state()
+    assert second.started_at != state.started_at and second.finished_at is None
+    outcome = reanalysis.run(wait=True, in_process=False, timeout=120)
+    assert outcome.resumed and outcome.remaining == 0
+    assert reanalysis.load_state().finished_at is not None
+    assert Mention.objects.filter(analysed_at__gte=second.watermark).count() == 120
