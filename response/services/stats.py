@@ -184,11 +184,13 @@ def year_table(cases: QuerySet[Case]) -> dict[str, dict[str, int]]:
     }
 
 
-def case_stats(start: date, end: date, now: datetime | None = None) -> dict[str, Any]:
-    """Everything about the cases opened in [start, end] (local dates); running clocks judged at `now`."""
+def case_stats(start: date, end: date, now: datetime | None = None,
+               within: QuerySet[Case] | None = None) -> dict[str, Any]:
+    """Everything about the cases opened in [start, end] (local dates); running clocks judged at `now`.
+    `within` narrows the cases (a section's own period report); default every case."""
     now = now or timezone.now()
     lo, hi = period_bounds(start, end)
-    cases = Case.objects.filter(opened_at__gte=lo, opened_at__lt=hi)
+    cases = (Case.objects.all() if within is None else within).filter(opened_at__gte=lo, opened_at__lt=hi)
     levels = {lv.code: f"{lv.code}级 {lv.name}" for lv in Level.objects.all()}
     levels_rows = dict(cases.order_by().values_list("level__code").annotate(n=Count("id")).values_list("level__code", "n"))
     by_level = {label: levels_rows.get(code, 0) for code, label in levels.items()}

@@ -93,3 +93,43 @@ def trend_png(days: list[date], this_week: list[int], last_week: list[int], nega
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", facecolor="white")
     return buffer.getvalue()
+
+
+def stacked_bars_png(labels: list[str], series: list[tuple[str, list[int], str]], *,
+                     size: tuple[float, float] = (6.4, 2.6), font: str | None = "auto") -> bytes:
+    """Stacked bars, one stack per label (an hour, a day, a week…), one colour per series, with
+    the stack's total above it. Used by the 舆情专报 (copies by source reach) and the period
+    reports (volume by sentiment); series names are shown as given, so callers pass Chinese
+    names only when `cjk_font()` found a font."""
+    family = cjk_font() if font == "auto" else font
+    rc = {"font.family": [family] if family else ["DejaVu Sans"], "font.size": 8, "axes.unicode_minus": False}
+    with matplotlib.rc_context(rc):
+        fig = Figure(figsize=size, dpi=200)
+        ax = fig.add_subplot()
+        x = list(range(len(labels)))
+        bottom = [0] * len(labels)
+        for name, values, colour in series:
+            if not any(values):
+                continue  # an empty series would only crowd the legend
+            ax.bar(x, values, bottom=bottom, width=0.7, color=colour, label=name, linewidth=0)
+            bottom = [b + v for b, v in zip(bottom, values)]
+        # Label every stack when they fit; on long axes only the peaks would be readable anyway.
+        step = max(1, len(labels) // 16)
+        for i, total in enumerate(bottom):
+            if total and (len(labels) <= 24 or total == max(bottom)):
+                ax.annotate(str(total), (i, total), textcoords="offset points", xytext=(0, 3),
+                            ha="center", fontsize=7, color="#333333")
+        ax.set_xticks(x[::step], labels[::step])
+        ax.set_xlim(-0.6, max(len(labels) - 0.4, 0.6))
+        ax.set_ylim(0, max([*bottom, 1]) * 1.22 + 0.5)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.grid(axis="y", color="#e5e8eb", linewidth=0.6)
+        ax.set_axisbelow(True)
+        if any(any(values) for _, values, _ in series):
+            ax.legend(loc="upper left", ncol=len(series), frameon=False, fontsize=7)
+        fig.tight_layout(pad=0.6)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", facecolor="white")
+    return buffer.getvalue()
