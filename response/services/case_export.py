@@ -59,11 +59,13 @@ def _response(r: CaseResponse) -> dict[str, Any]:
 
 
 def export_rows(start: date | None = None, end: date | None = None,
-                now: datetime | None = None) -> Iterator[dict[str, Any]]:
-    """One dict per case opened in the period; clock outcomes judged at `now` as in the statistics."""
+                now: datetime | None = None, cases: QuerySet[Case] | None = None) -> Iterator[dict[str, Any]]:
+    """One dict per case opened in the period (or per case of `cases`, e.g. a filtered case list);
+    clock outcomes judged at `now` as in the statistics."""
     now = now or timezone.now()
     order = {value: i for i, value in enumerate(Clock.values)}
-    cases = (cases_opened(start, end)
+    chosen = cases_opened(start, end) if cases is None else cases.order_by("opened_at", "id")
+    cases = (chosen
              .select_related("level", "section", "event")
              .annotate(dismissed=dismissed_at("pk"))
              .prefetch_related(

@@ -26,6 +26,7 @@ from response.models import (
     Feedback,
     Level,
     Mention,
+    ResponseDraft,
     Section,
 )
 from response.services import audit, case_notices
@@ -94,7 +95,17 @@ def confirm_mention(mention: Mention, user: Any, *, level: Level | None = None,
         audit.record("review", mention, user=user, field="review", old=old, new=mention.get_review_display())
     case, created = open_case_for_mention(mention, user=user, level=level, section=section)
     if not created:
-        if case.state == Case.State.TRIAGE:
+        if case.state == Case.State.DISMISSED:
+            # The item's dismissal was undone and it is now confirmed: its case comes back with it
+            # (audited), rather than the item joining a case nobody is working on.
+            case.dismiss_reason = ""
+            case.save(update_fields=["dismiss_reason"])
+            _move(case, Case.State.HANDLING, user, note="撤销排除后值班员确认")
+            if case.section_id != section.pk:
+                reassign(case, section, user)
+            if level and case.level_id != level.pk:
+                set_level(case, level, user)
+        elif case.state == Case.State.TRIAGE:
             if case.section_id != section.pk:
                 reassign(case, section, user)
             if level and case.level_id != level.pk:
@@ -172,6 +183,10 @@ def reassign(case: Case, section: Section, user: Any) -> None:
     case.save(update_fields=["section", "section_via"])
     passed.section, passed.section_via = section, "human"  # the caller goes on with its own object
     audit.record("reassign", case, user=user, field="section", old=old.name, new=section.name)
+    # Imported here: assignment imports this module.
+    from response.services.assignment import release_outside_section
+
+    release_outside_section(case, user)
     for mention in case.mentions.all():
         _feedback(mention, "section", mention.section.code if mention.section else "", section.code, user)
     case_notices.case_assigned(case)
@@ -250,8 +265,12 @@ def _check_response_time(case: Case, when: datetime, now: datetime, late_reason:
 @transaction.atomic
 def record_response(case: Case, user: Any, *, text: str, channel: str, link: str = "",
                     responded_at: datetime | None = None, approved_by: str = "",
-                    kind: str = CaseResponse.Kind.RESPONSE, late_reason: str = "") -> CaseResponse:
-    """One act of answering: it stops only its own clock (首次发布 or 回应/新闻发布会)."""
+                    kind: str = CaseResponse.Kind.RESPONSE, late_reason: str = "",
+                    draft: Any = None) -> CaseResponse:
+    """One act of answering: it stops only its own clock (首次发布 or 回应/新闻发布会).
+
+    Levels with `requires_signoff` take a person's response only through `services.signoff`:
+    `draft` is the pending ResponseDraft its approver is approving right now."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     require_act(user, case)
     _require_open(case)
@@ -264,6 +283,8 @@ def record_response(case: Case, user: Any, *, text: str, channel: str, link: str
         raise CaseError(f"{case.level.code}级案件须先召开会商联席会议并记录，方可回应")
     if not text.strip():
         raise CaseError("回应内容不能为空")
+    if case.level and case.level.requires_signoff and user is not None and not _signed_off(draft, case, user):
+        raise CaseError(f"{case.level.code}级案件的回应须经分管领导审核：请“送审”，审核通过后自动记录为已发布")
     now = timezone.now()
     when = responded_at or now
     late = _check_response_time(case, when, now, late_reason)
@@ -287,6 +308,12 @@ def record_response(case: Case, user: Any, *, text: str, channel: str, link: str
     if answered:
         _move(case, Case.State.RESPONDED, user)
     return response
+
+
+def _signed_off(draft: Any, case: Case, user: Any) -> bool:
+    """The draft is this case's, still pending, and `user` is the leader it was submitted to."""
+    return (isinstance(draft, ResponseDraft) and draft.case_id == case.pk
+            and draft.state == ResponseDraft.State.PENDING and draft.approver_id == user.pk)
 
 
 def closure_blockers(case: Case) -> list[str]:

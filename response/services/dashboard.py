@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -89,9 +89,24 @@ def cases_by_section(now: datetime | None = None) -> list[SectionLoad]:
     return [SectionLoad(s, *counts.get(s.pk, [0, 0])) for s in Section.objects.all()]
 
 
+def watched_mentions() -> QuerySet[Mention]:
+    """Mentions the bureau watches: matched a 监测方案, or came in as a 12345 ticket. A national
+    story that matched no plan is only crawled, not ours, and must not top the hot events."""
+    return Mention.objects.exclude(matched_plans=[]) | Mention.objects.filter(source__kind=Source.Kind.HOTLINE)
+
+
 def top_events(days: int = 7, limit: int = 8, now: datetime | None = None) -> list[Event]:
+    """The biggest watched stories of the window, each with `lead_id`: the copy that stands for
+    it (the queue's lead while pending, else its most urgent copy), for the link."""
     since = (now or timezone.now()) - timedelta(days=days)
-    return list(Event.objects.filter(last_seen__gte=since).order_by("-size", "-max_urgency")[:limit])
+    watched = watched_mentions().filter(event=OuterRef("pk"))
+    events = list(Event.objects.filter(last_seen__gte=since).filter(Exists(watched))
+                  .order_by("-size", "-max_urgency")[:limit])
+    for event in events:
+        lead = (watched_mentions().filter(event=event).order_by("-event_lead", "-urgency", "fetched_at", "id")
+                .values_list("id", flat=True).first())
+        event.lead_id = lead
+    return events
 
 
 def recent_spikes(days: int = 7, limit: int = 10, now: datetime | None = None) -> list[SpikeAlert]:

@@ -20,12 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from response.forms import DISMISS_REASONS, QueueFilterForm
-from response.models import Level, Mention, Section
-from response.services.dashboard import pending_count
+from response.models import Level, Mention, SavedFilter, Section
+from response.services.bulk import BULK_LIMIT
 from response.views.access import review_required
 
 PAGE_SIZE = 50
 POLL_LIMIT = 50
+COUNT_CAP = 10_000
 
 
 def _micros(when: datetime) -> int:
@@ -138,7 +139,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows, has_next, has_prev = seek(qs, after, before)
     newest = Mention.objects.aggregate(top=Max("id"))["top"] or 0
     base = _query_without(request, "after", "before")
-    count, more = pending_count()
+    # The header counts what this filter shows, not the whole queue (it said 12 over 3 rows).
+    count, more = filtered_count(qs)
     context = {
         "form": form, "rows": rows, "count": count, "count_more": more,
         "next_url": f"?{base}&after={Cursor.of(rows[-1]).encode()}" if rows and has_next else "",
@@ -148,8 +150,16 @@ def queue(request: HttpRequest) -> HttpResponse:
         "analysed_since": _micros(loaded_at),
         "levels": Level.objects.all(), "sections": Section.objects.all(),
         "dismiss_reasons": DISMISS_REASONS, "filtered": bool(base),
+        "filter_query": base, "bulk_url": reverse("queue_bulk"), "bulk_limit": BULK_LIMIT,
+        "saved_filters": SavedFilter.objects.filter(user=request.user, scope=SavedFilter.Scope.QUEUE),
     }
     return render(request, "response/queue.html", context)
+
+
+def filtered_count(qs: QuerySet[Mention], cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """Rows matching the page's filters, counted up to `cap` like `pending_count`."""
+    n = qs.order_by()[: cap + 1].count()
+    return min(n, cap), n > cap
 
 
 def new_rows(qs: QuerySet[Mention], since_id: int, analysed_after: datetime | None) -> QuerySet[Mention]:

@@ -1,11 +1,13 @@
-/* yuqing duty screens: keyboard (j/k/o/c/d, / to search), review dialogs, ticking deadlines and
-   polling for new queue items. Plain JS, no library: the office network may be closed.
+/* yuqing duty screens: keyboard (j/k/x/o/c/d, / to search), review dialogs, bulk selection, ticking
+   deadlines and polling for new queue items. Plain JS, no library: the office network may be closed.
    Everything inserted comes from our own server-rendered (escaped) HTML. */
 (function () {
   'use strict';
 
   function typing(e) {
     var t = e.target;
+    // A ticked row checkbox keeps the focus; j/k/x must still move and tick from there.
+    if (t && t.tagName === 'INPUT' && t.type === 'checkbox' && t.classList.contains('pick-box')) return false;
     return t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(t.tagName));
   }
 
@@ -72,12 +74,80 @@
         break;
       case 'c': if (target && target.dataset.confirm && !isReviewed()) openDialog('confirm', target); break;
       case 'd': if (target && target.dataset.dismiss && !isReviewed()) openDialog('dismiss', target); break;
+      case 'x': if (current >= 0 && rows()[current]) togglePick(rows()[current]); else return; break;
       case '/': var q = document.getElementById('q'); if (q) q.focus(); break;
       default: return;
     }
     e.preventDefault();
   });
   function isReviewed() { return !!document.querySelector('article.mention') && !document.getElementById('confirm-dialog'); }
+
+  /* ---- bulk selection: checkboxes, select all (page / every match), bulk dialogs ---- */
+  var bar = document.getElementById('bulk-bar');
+  var allMatching = false;
+  function picked() { return rows().filter(function (tr) { var b = tr.querySelector('.pick-box'); return b && b.checked; }); }
+  function togglePick(tr) {
+    var box = tr.querySelector('.pick-box');
+    if (!box) return;
+    box.checked = !box.checked;
+    updateBar();
+  }
+  function updateBar() {
+    if (!bar) return;
+    var chosen = picked(), all = rows(), pageBox = document.getElementById('pick-page');
+    if (!chosen.length || chosen.length < all.length) allMatching = false;
+    if (pageBox) pageBox.checked = all.length > 0 && chosen.length === all.length;
+    var total = parseInt(bar.dataset.total || '0', 10), limit = parseInt(bar.dataset.limit || '500', 10);
+    var status = document.getElementById('bulk-status');
+    status.textContent = allMatching ? '已选择全部符合条件的 ' + Math.min(total, limit) + ' 条' + (total > limit ? '（单次最多 ' + limit + ' 条）' : '')
+      : (chosen.length ? '已勾选 ' + chosen.length + ' 条' : '未勾选');
+    bar.querySelectorAll('[data-bulk-open]').forEach(function (b) { b.disabled = !chosen.length; });
+    var more = document.getElementById('bulk-all');
+    if (more) more.hidden = allMatching || !(all.length && chosen.length === all.length && total > all.length);
+    all.forEach(function (tr) { tr.classList.toggle('picked', chosen.indexOf(tr) >= 0); });
+  }
+  document.addEventListener('change', function (e) {
+    if (e.target.id === 'pick-page') {
+      rows().forEach(function (tr) { var b = tr.querySelector('.pick-box'); if (b) b.checked = e.target.checked; });
+      updateBar();
+    } else if (e.target.classList && e.target.classList.contains('pick-box')) {
+      updateBar();
+    }
+  });
+  document.addEventListener('click', function (e) {
+    if (e.target.id === 'bulk-all') { allMatching = true; updateBar(); return; }
+    var opener = e.target.closest('[data-bulk-open]');
+    if (!opener) return;
+    var dialog = document.getElementById('bulk-' + opener.dataset.bulkOpen + '-dialog');
+    if (!dialog) return;
+    var status = document.getElementById('bulk-status');
+    dialog.querySelector('.bulk-subject').textContent = status ? status.textContent : '';
+    dialog.showModal();
+    var first = dialog.querySelector('input[name=reason], input[name=case], select');
+    if (first) first.focus();
+  });
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (!form.hasAttribute('data-bulk-form')) return;
+    form.querySelectorAll('input[data-picked]').forEach(function (i) { i.remove(); });
+    function hidden(name, value) {
+      var input = document.createElement('input');
+      input.type = 'hidden'; input.name = name; input.value = value; input.setAttribute('data-picked', '');
+      form.appendChild(input);
+    }
+    if (allMatching) { hidden('scope', 'all'); hidden('filter', bar.dataset.filter || ''); }
+    else picked().forEach(function (tr) { hidden('ids', tr.dataset.id); });
+  }, true);
+
+  function addToCount(n) {
+    var el = document.getElementById('queue-count');
+    if (!el || !n) return;
+    var count = parseInt(el.dataset.count || '0', 10) + n;
+    el.dataset.count = String(count);
+    el.textContent = el.textContent.replace(/^\d+/, String(count));
+    if (bar) bar.dataset.total = String(count);
+    updateBar();
+  }
 
   /* ---- deadline countdowns ---- */
   function remaining(ms) {
@@ -130,6 +200,7 @@
           note.textContent = '新到 ' + added + ' 条待研判条目，已置顶并标记为“新”。';
           note.hidden = false;
           if (current >= 0) current += added;
+          addToCount(added);
         }
         return added;
       });
@@ -145,5 +216,5 @@
     });
   });
 
-  window.yuqing = { poll: poll, tick: tick };
+  window.yuqing = { poll: poll, tick: tick, picked: function () { return picked().map(function (tr) { return tr.dataset.id; }); } };
 })();
