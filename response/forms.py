@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from response import roles
 from response.models import (
     LEVEL_CHOICES,
     Case,
@@ -165,4 +167,58 @@ class ExtensionDecisionForm(forms.Form):
         data = super().clean()
         if data.get("decision") == "reject" and not (data.get("note") or "").strip():
             raise forms.ValidationError("驳回须填写意见")
+        return data
+
+
+class AssigneeForm(forms.Form):
+    """认领 / 取消指派 / 指派: which of the three, and for 指派 whom (checked by services.assignment)."""
+
+    ACTIONS = [("claim", "认领"), ("unassign", "取消指派"), ("assign", "指派")]
+    action = forms.ChoiceField(label="操作", choices=ACTIONS)
+    assignee = forms.ModelChoiceField(label="承办人", required=False,
+                                      queryset=get_user_model().objects.filter(is_active=True))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") == "assign" and data.get("assignee") is None:
+            raise forms.ValidationError("请选择承办人")
+        return data
+
+
+class CaseNoteForm(forms.Form):
+    body = forms.CharField(label="内部批注", max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3, "aria-label": "内部批注",
+                                                        "placeholder": "仅内部可见，不对外发布；用 @姓名 提醒同事"}))
+
+
+class SignoffForm(forms.Form):
+    """送审: the response as it would be published, and the leader who signs it off."""
+
+    kind = forms.ChoiceField(label="回应类型", choices=CaseResponse.Kind.choices, initial=CaseResponse.Kind.RESPONSE,
+                             required=False)
+    text = forms.CharField(label="回应内容", widget=forms.Textarea(attrs={"rows": 4}))
+    channel = forms.CharField(label="回应渠道", max_length=60,
+                              widget=forms.TextInput(attrs={"list": "response-channels"}))
+    link = forms.URLField(label="链接", required=False, max_length=1000, assume_scheme="https")
+    approver = forms.ModelChoiceField(label="审核领导", queryset=get_user_model().objects.none(),
+                                      empty_label="请选择分管领导")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["approver"].queryset = roles.leaders()
+        self.fields["approver"].label_from_instance = lambda u: f"{u.last_name}{u.first_name}".strip() or u.username
+
+    def clean_link(self) -> str:
+        return _web_link(self.cleaned_data.get("link") or "")
+
+
+class SignoffDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label="审核", choices=[("approve", "通过并发布"), ("return", "退回修改")])
+    comment = forms.CharField(label="审核意见", max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("decision") == "return" and not (data.get("comment") or "").strip():
+            raise forms.ValidationError("退回须填写审核意见")
         return data

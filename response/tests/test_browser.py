@@ -201,7 +201,9 @@ def test_hostile_crawled_text_runs_nothing_in_the_browser(page, live_server, use
     for path in ("/queue/", f"/mentions/{mention.pk}/", f"/cases/{case.pk}/", "/dashboard/"):
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
-        assert page.evaluate("document.scripts.length") == 1  # only our app.js
+        # Only our own static scripts (app.js, alerts.js, …): nothing the crawled text brought in.
+        srcs = page.evaluate("Array.from(document.scripts).map(s => s.getAttribute('src') || '')")
+        assert srcs and all(src.startswith("/static/response/") and src.endswith(".js") for src in srcs)
         assert page.locator("img").count() == 0
     page.goto(f"{live_server.url}/mentions/{mention.pk}/")
     page.click("details.snapshot summary")
@@ -270,6 +272,7 @@ def test_major_case_two_acts_filed_read_only_and_reopened(page, live_server, use
     from response.services import casework
     from response.tests.mechanism import make_case
 
+    m.Level.objects.filter(code="II").update(requires_signoff=False)  # sign-off: test_browser_casework.py
     case = make_case(bureau, level="II", section="lawyers", title="网传某律所律师卷款失联 多名当事人报警")
     casework.record_consultation(case, None, held_at=timezone.now(), participants="局领导、办公室、律师工作科",
                                  conclusion="先发布权威信息，再召开新闻发布会", agreed_wording="已立案调查，依法处理")

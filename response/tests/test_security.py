@@ -140,7 +140,7 @@ def test_other_sections_cases_do_not_exist_for_section_staff(client, users, host
     case = hostile["case"]  # owned by 律师工作科
     client.force_login(users["notary_staff"])
     assert client.get(reverse("case", args=[case.pk])).status_code == 404
-    assert client.get(reverse("mention_snapshot", args=[hostile["mention"].pk])).status_code == 403
+    assert client.get(reverse("mention_snapshot", args=[hostile["mention"].pk])).status_code == 404
     assert case.number not in client.get(reverse("cases")).content.decode()
     for url in post_endpoints(hostile["mention"].pk, case.pk)[4:10]:
         assert client.post(url, {"summary": "办结", "text": "回应", "channel": "网站"}).status_code == 404, url

@@ -255,8 +255,10 @@ def test_level_ii_requires_consultation_before_response(client, users, bureau):
     client.post(reverse("case_consultation", args=[case.pk]), {
         "held_at": "2026-03-02T10:00", "participants": "办公室、律师工作科", "sections": [bureau["lawyers"].pk],
         "conclusion": "情况属实，约谈律所", "agreed_wording": "已责成律所整改"})
-    client.post(reverse("case_response", args=[case.pk]), {"text": "已责成律所整改", "channel": "官方网站"})
-    assert case.consultations.count() == 1 and case.responses.count() == 1
+    # Consulted, a II response still goes to the leader first (test_signoff covers the approval).
+    page = client.post(reverse("case_response", args=[case.pk]), {"text": "已责成律所整改", "channel": "官方网站"},
+                       follow=True).content.decode()
+    assert case.consultations.count() == 1 and not case.responses.exists() and "须经分管领导审核" in page
 
 
 def test_response_link_must_be_a_web_link(client, users, bureau):

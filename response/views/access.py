@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from response import roles
 from response.models import Case
-from response.services import permissions
+from response.services import permissions, signoff
 
 
 def review_required(view: Callable) -> Callable:
@@ -85,13 +85,17 @@ def safe_next(request: HttpRequest, default: str) -> str:
 
 
 def nav_items(user) -> list[tuple[str, str]]:
-    """(url name, label) pairs for the top navigation, by role."""
+    """(url name, label) pairs for the top navigation, by role (one role look-up per page)."""
+    names = roles.roles_of(user)
     items: list[tuple[str, str]] = []
-    if roles.can_review(user):
+    if names & roles.REVIEWERS:
         items.append(("queue", "研判队列"))
-    items.append(("cases", "案件" if roles.sees_all_cases(user) else "本科室案件"))
-    if roles.sees_all_cases(user):
+    items.append(("cases", "案件" if names & roles.SEES_ALL else "本科室案件"))
+    if names & roles.SEES_ALL:
         items.append(("dashboard", "统计与源健康"))
+    if roles.LEADER in names:  # 回应审核 with the number of drafts waiting: the leader's badge
+        waiting = signoff.pending_for(user).count()
+        items.append(("signoffs", f"回应审核（{waiting}）" if waiting else "回应审核"))
     return items
 
 

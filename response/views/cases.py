@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +14,8 @@ from django.views.decorators.http import require_POST
 from response import roles
 from response.forms import (
     RESPONSE_CHANNELS,
+    AssigneeForm,
+    CaseNoteForm,
     CloseForm,
     ConsultationForm,
     ExtensionRequestForm,
@@ -21,9 +24,19 @@ from response.forms import (
     ReassignForm,
     ReopenForm,
     ResponseForm,
+    SignoffForm,
 )
-from response.models import AuditEntry, Case, CaseResponse, Clock, Extension, Level, Section
-from response.services import casework
+from response.models import (
+    AuditEntry,
+    Case,
+    CaseResponse,
+    Clock,
+    Extension,
+    Level,
+    ResponseDraft,
+    Section,
+)
+from response.services import assignment, casework, notes, signoff
 from response.services.casework import CaseError
 from response.views.access import (
     can_decide_extensions,
@@ -46,8 +59,12 @@ def case_board(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("section", "")
     if code:
         visible = visible.filter(section__code=code)
+    mine = request.GET.get("mine") == "1"
+    my_open = roles.visible_cases(request.user, Case.objects.filter(assignee=request.user, state__in=BOARD_STATES))
+    if mine:  # 我的案件: the cases this person holds as 承办人
+        visible = visible.filter(assignee=request.user)
     cases = (
-        visible.select_related("section", "level")
+        visible.select_related("section", "level", "assignee")
         .annotate(next_due=Min("clocks__due_at", filter=Q(clocks__stopped_at__isnull=True)),
                   pending_extensions=Count("clocks__extensions", distinct=True,
                                            filter=Q(clocks__extensions__state=Extension.State.REQUESTED)))
@@ -69,6 +86,8 @@ def case_board(request: HttpRequest) -> HttpResponse:
         "pending_extensions": pending_extensions, "decides_extensions": can_decide_extensions(request.user),
         "columns": columns, "finished": finished, "show_finished": show_finished,
         "sections": sections, "current_section": code, "counts": counts, "now": timezone.now(),
+        "mine": mine, "my_open_count": my_open.count(),
+        "pending_signoffs": signoff.pending_for(request.user).count() if roles.is_leader(request.user) else 0,
         "can_register_policy": roles.can_review(request.user),
         "policy_form": PolicyDocumentForm(initial={"released_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
                                                    "section": "office"}),
@@ -109,6 +128,11 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         response_form.fields["kind"].choices = [(CaseResponse.Kind.RESPONSE.value, CaseResponse.Kind.RESPONSE.label)]
     elif not any(k.clock == Clock.FIRST_STATEMENT and k.stopped_at for k in clocks):
         response_form.initial["kind"] = CaseResponse.Kind.FIRST_STATEMENT
+    signoff_form = SignoffForm(initial={"kind": response_form.initial.get("kind", CaseResponse.Kind.RESPONSE),
+                                        "approver": signoff.default_approver(case)})
+    signoff_form.fields["kind"].choices = response_form.fields["kind"].choices
+    drafts = list(case.drafts.select_related("approver", "submitted_by"))
+    user = request.user
     return render(request, "response/case.html", {
         "case": case,
         "clocks": clocks,
@@ -133,6 +157,18 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "level_form": LevelForm(initial={"level": case.level.code if case.level else None}),
         "levels": Level.objects.all(), "sections": Section.objects.all(),
         "response_channels": RESPONSE_CHANNELS,
+        # People: 承办人, claim / unassign / assign within the lead section.
+        "can_claim": handle and assignment.can_claim(user, case),
+        "can_unassign": handle and assignment.can_unassign(user, case),
+        "can_assign_others": handle and assignment.can_assign_others(user, case),
+        "assignable": assignment.eligible(case) if handle and assignment.can_assign_others(user, case) else [],
+        "assignee_label": assignment.person_label(case.assignee) if case.assignee_id else "",
+        # Internal notes: never published, shown only here.
+        "notes": notes.notes_for(case), "note_form": CaseNoteForm(), "can_note": handle and open_case,
+        # Sign-off: for such levels the response form is a 送审 form; the leader decides here too.
+        "needs_signoff": signoff.required(case), "signoff_form": signoff_form, "drafts": drafts,
+        "pending_drafts": [d for d in drafts if d.state == ResponseDraft.State.PENDING],
+        "decides_drafts": {d.pk for d in drafts if d.state == ResponseDraft.State.PENDING and d.approver_id == user.pk},
     })
 
 
@@ -242,3 +278,27 @@ def set_level(request: HttpRequest, pk: int) -> HttpResponse:
             return f"级别仍为{d['level']}，未作改动"
         return f"级别已调整为{d['level']}，未完成的时限按新级别重算（已批准的延期保留）"
     return _act(request, pk, LevelForm, action, direct=True)
+
+
+@require_POST
+@login_required
+def assign_person(request: HttpRequest, pk: int) -> HttpResponse:
+    """认领 (claim for oneself), 取消指派, or 指派 a colleague of the lead section."""
+    def action(case: Case, d: dict) -> str:
+        try:
+            return _assign(case, d)
+        except PermissionDenied as exc:  # e.g. claiming a case someone holds: say why on the page
+            raise CaseError(str(exc)) from exc
+
+    def _assign(case: Case, d: dict) -> str:
+        if d["action"] == "claim":
+            if not assignment.assign(case, request.user, request.user):
+                return "您已是本案件承办人"
+            return "已认领本案件，您是承办人"
+        if d["action"] == "unassign":
+            assignment.assign(case, None, request.user)
+            return "已取消指派，本案件由科室统一承办"
+        if not assignment.assign(case, d["assignee"], request.user):
+            return "承办人未变"
+        return f"已指派{assignment.person_label(d['assignee'])}承办"
+    return _act(request, pk, AssigneeForm, action)

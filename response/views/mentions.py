@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -75,7 +74,7 @@ def snapshot(request: HttpRequest, pk: int) -> HttpResponse:
     """
     m = get_object_or_404(Mention, pk=pk)
     if not roles.can_review(request.user) and not roles.visible_cases(request.user, m.cases.all()).exists():
-        raise PermissionDenied
+        raise Http404  # like the item page: another section's item does not exist for this user
     body = m.raw_html() or "（没有保存原始页面）"
     as_html = request.GET.get("render") == "1"
     response = HttpResponse(body, content_type=("text/html" if as_html else "text/plain") + "; charset=utf-8")
