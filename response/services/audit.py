@@ -15,7 +15,9 @@ ACTION_LABELS = {
     "reopen": "重新打开", "new_mention": "新报道", "clock_add": "新增时限", "clock_recompute": "时限重算",
     "clock_remove": "撤销时限", "clock_restart": "时限重新起算", "policy_release": "登记政策文件",
     "ticket_update": "工单更新", "config_add": "新增配置", "config_change": "修改配置", "config_delete": "删除配置",
-    "user_deactivate": "停用账号",
+    "user_deactivate": "停用账号", "next_steps": "填写下一步建议", "restore": "撤销排除",
+    "assign": "承办人", "case_note": "内部批注", "leader": "指定分管领导", "signoff_submit": "回应送审",
+    "signoff_approve": "领导审核通过", "signoff_return": "领导退回修改",
 }
 
 

@@ -21,7 +21,12 @@ SENTIMENT_COLOURS = {"negative": "#c0392b", "neutral": "#8a94a6", "positive": "#
 
 @register.simple_tag
 def nav_items(user) -> list[tuple[str, str]]:
-    return _nav_items(user)
+    from response import roles
+
+    items = [*_nav_items(user), ("search", "全局搜索")]
+    if roles.manages_digest(user):
+        items.append(("digest_preview", "周报预览"))
+    return items
 
 
 @register.simple_tag
