@@ -105,8 +105,10 @@ class RoutingRuleAdmin(ConfigAuditMixin, admin.ModelAdmin):
 
 @admin.register(m.Level)
 class LevelAdmin(ConfigAuditMixin, admin.ModelAdmin):
-    list_display = ("code", "name", "order", "min_urgency", "requires_consultation", "notify_leader_immediately",
-                    "auto_open_case")
+    list_display = ("code", "name", "order", "min_urgency", "requires_consultation", "requires_signoff",
+                    "notify_leader_immediately", "auto_open_case")
+    # Per level, editable in the list: whether its responses wait for the leader's sign-off.
+    list_editable = ("requires_signoff",)
 
 
 @admin.register(m.DeadlinePolicy)
@@ -175,11 +177,24 @@ class CrawlRunAdmin(ReadOnlyAdmin):
 
 @admin.register(m.Mention)
 class MentionAdmin(ReadOnlyAdmin):
-    list_display = ("title", "source", "urgency", "level", "sentiment", "section", "flagged", "review", "fetched_at")
+    list_display = ("short_title", "source", "urgency", "level", "sentiment", "section", "flagged", "review", "fetched_at")
+    list_display_links = ("short_title",)
     list_filter = ("flagged", "review", "level", "sentiment", "source__kind")
+    list_select_related = ("source", "section")
     search_fields = ("title",)
     exclude = ("raw_gz",)
+    list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over millions of rows on every page
+
+    class Media:
+        css = {"all": ("response/admin.css",)}
+
+    @admin.display(description="标题", ordering="title")
+    def short_title(self, obj) -> str:
+        # One line per row: long crawled titles wrapped the column to two characters wide and the
+        # page to thousands of pixels; the full title is on the item's own page.
+        title = obj.title or "（无标题）"
+        return title if len(title) <= 40 else title[:40] + "…"
 
 
 @admin.register(m.Case)
@@ -252,6 +267,14 @@ class UserAdmin(ConfigAuditMixin, BaseUserAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        # The office manages people and their roles, but only a superuser makes superusers or
+        # hands out raw permissions: otherwise change_user would be a way to every power.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ("is_superuser", "user_permissions", "last_login", "date_joined")
+        return fields
 
     @staticmethod
     def _sections(user) -> str:

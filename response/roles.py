@@ -10,11 +10,36 @@ OFFICE = "办公室"
 LEADER = "领导"
 ADMIN = "管理员"
 ALL_ROLES = (DUTY_OFFICER, SECTION_STAFF, OFFICE, LEADER, ADMIN)
+SEES_ALL = frozenset({DUTY_OFFICER, OFFICE, LEADER, ADMIN})
+REVIEWERS = frozenset({DUTY_OFFICER, OFFICE, ADMIN})
+
+
+# What the office manages in the admin (管理后台): the bureau's configuration and its people.
+# Nothing is deleted there — people are deactivated, rules disabled — so no delete permission.
+OFFICE_MANAGES = {
+    "response": ("section", "keywordplan", "routingrule", "level", "deadlinepolicy", "calendarday", "source"),
+    "auth": ("user",),
+    "django_celery_beat": ("periodictask",),
+}
+OFFICE_VIEWS = {"response": ("case", "mention", "auditentry", "notification", "crawlrun"), "auth": ("group",)}
 
 
 def ensure_groups() -> None:
     for name in ALL_ROLES:
         Group.objects.get_or_create(name=name)
+    _grant_office_admin()
+
+
+def _grant_office_admin() -> None:
+    from django.contrib.auth.models import Permission
+
+    wanted = Q(pk__in=[])
+    for app, models in OFFICE_MANAGES.items():
+        wanted |= Q(content_type__app_label=app, content_type__model__in=models,
+                    codename__regex=r"^(add|change|view)_")
+    for app, models in OFFICE_VIEWS.items():
+        wanted |= Q(content_type__app_label=app, content_type__model__in=models, codename__startswith="view_")
+    Group.objects.get(name=OFFICE).permissions.add(*Permission.objects.filter(wanted))
 
 
 def roles_of(user) -> set[str]:
@@ -27,11 +52,24 @@ def roles_of(user) -> set[str]:
 
 
 def sees_all_cases(user) -> bool:
-    return bool(roles_of(user) & {DUTY_OFFICER, OFFICE, LEADER, ADMIN})
+    return bool(roles_of(user) & SEES_ALL)
 
 
 def can_review(user) -> bool:
-    return bool(roles_of(user) & {DUTY_OFFICER, OFFICE, ADMIN})
+    return bool(roles_of(user) & REVIEWERS)
+
+
+def is_leader(user) -> bool:
+    """The leaders in charge (分管领导) sign off major responses; an admin is not a leader by default."""
+    return LEADER in roles_of(user)
+
+
+def leaders() -> QuerySet:
+    """People who may be asked to sign off a response: active users in the leaders group."""
+    from django.contrib.auth import get_user_model
+
+    return (get_user_model().objects.filter(groups__name=LEADER, is_active=True).distinct()
+            .order_by("last_name", "first_name", "username"))
 
 
 def visible_cases(user, cases: QuerySet) -> QuerySet:
@@ -40,3 +78,13 @@ def visible_cases(user, cases: QuerySet) -> QuerySet:
         return cases
     sections = user.sections.all()
     return cases.filter(Q(section__in=sections) | Q(co_sections__in=sections)).distinct()
+
+
+def manages_digest(user) -> bool:
+    """The weekly digest (preview, test send to oneself) is the office's product; admins maintain it."""
+    return bool(roles_of(user) & {OFFICE, ADMIN})
+
+
+def gets_alerts(user) -> bool:
+    """In-page alerts (new I/II items, cases turning overdue) are for whoever watches the queue."""
+    return can_review(user)

@@ -66,6 +66,9 @@ class Notification(models.Model):
     recipient = models.CharField("接收方", max_length=300)
     subject = models.CharField("标题", max_length=300)
     body = models.TextField("内容")
+    # Kept apart from the body so each channel renders it its own way: a clickable link in robot
+    # markdown / Feishu posts, a "查看详情：…" line in email.
+    link = models.URLField("链接", max_length=1000, blank=True)
     case = models.ForeignKey("response.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)

@@ -25,6 +25,7 @@ DEMO_USERS = (
     ("corrections", "社区矫正科 李科长", roles.SECTION_STAFF, "corrections", False),
     ("lawyers", "律师工作科 王科员", roles.SECTION_STAFF, "lawyers", False),
     ("office", "办公室 张主任", roles.OFFICE, "office", False),
+    ("leader", "分管领导 陈副局长", roles.LEADER, None, False),  # signs off I/II responses
     ("admin", "系统管理员", roles.ADMIN, None, True),
 )
 
@@ -54,6 +55,38 @@ def create_demo_users() -> None:
             Section.objects.get(code=section_code).members.add(user)
 
 
+def production_pages() -> None:
+    """The demo shows what users will see: the Chinese 403/404/500 pages, never Django's debug
+    page (local settings default to DEBUG for developers). DJANGO_DEBUG=1 keeps the debug pages;
+    WhiteNoise serves the static files either way."""
+    import os
+
+    if "DJANGO_DEBUG" not in os.environ:
+        settings.DEBUG = False
+
+
+def previous_site_port() -> int:
+    """The port the demo site had on the last run (0 on the first). Articles are stored by URL,
+    so a second `make demo` must serve them at the same address or everything is stored again."""
+    from urllib.parse import urlsplit
+
+    for url in Source.objects.filter(slug__startswith="demo-").exclude(url="").values_list("url", flat=True):
+        parts = urlsplit(url)
+        if parts.hostname == "127.0.0.1" and parts.port:
+            return parts.port
+    return 0
+
+
+def start_site() -> DemoSite:
+    port = previous_site_port()
+    try:
+        return DemoSite(port=port).start()
+    except OSError as exc:
+        raise RuntimeError(
+            f"演示站点需要沿用上次的端口 {port}（已采集的演示文章按地址去重），但该端口被占用：{exc.strerror}。"
+            f"请关闭占用该端口的程序（可能是仍在运行的上一次演示）后重试。") from exc
+
+
 def configure(site: DemoSite) -> None:
     load_bureau()
     roles.ensure_groups()
@@ -64,8 +97,9 @@ def configure(site: DemoSite) -> None:
 
 def crawl_all(timeout: float = 600) -> None:
     """Crawl every demo source through the Celery code path and wait until judgement is done."""
-    from workers.crawl import crawl_source
+    from response.services.tasks import task
 
+    crawl_source = task("yuqing.crawl.source")
     results = [crawl_source.delay(s.pk) for s in Source.objects.filter(slug__startswith="demo-", enabled=True)]
     for result in results:
         result.get(timeout=timeout, propagate=False)

@@ -2,9 +2,8 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from response.demo.site import DemoSite
 from response.services import demo
 
 
@@ -17,11 +16,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, no_serve: bool, **options):
         out, ok = self.stdout.write, self.style.SUCCESS
+        demo.production_pages()
         settings.YUQING_HOME.mkdir(parents=True, exist_ok=True)
         db = settings.DATABASES["default"]
         out(self.style.MIGRATE_HEADING("① 数据库") + f"  {db['ENGINE'].rsplit('.', 1)[-1]}: {db['NAME']}")
         call_command("migrate", verbosity=0, interactive=False)
-        site = DemoSite().start()
+        try:
+            site = demo.start_site()
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
         out(self.style.MIGRATE_HEADING("② 演示站点") + f"  {site.base_url}/portal/ (门户)、/rss/feed.xml、/wechat/feed.xml、/board/")
         demo.configure(site)
         mode = "Celery 任务在本进程内执行（未设置 REDIS_URL）" if settings.CELERY_TASK_ALWAYS_EAGER else f"Celery 任务发往 Redis 由 worker 执行 ({settings.REDIS_URL})"

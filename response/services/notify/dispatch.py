@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from response.models import Case, CaseClock, Level, Notification
-from response.services.deadlines import RUNNING_STATES
+from response.services.business_rules import running_states
 
 from .base import Message, Notifier, NotifyError, Target
 from .email import EmailNotifier
@@ -62,7 +62,7 @@ def case_next_due(case: Case | None, now: datetime) -> datetime | None:
     """The case's next deadline still ahead: the earliest running clock (not met, not paused)
     due after `now`. A clock already overdue is left out — its notices keep to quiet hours, or
     every overdue case would wake people at midnight for the 催办 of the day after."""
-    if case is None or case.pk is None or case.state not in RUNNING_STATES:
+    if case is None or case.pk is None or case.state not in running_states():
         return None
     return (CaseClock.objects.filter(case=case, stopped_at__isnull=True, paused_at__isnull=True, due_at__gt=now)
             .order_by("due_at").values_list("due_at", flat=True).first())
@@ -101,7 +101,8 @@ def enqueue(*, key: str, kind: str, targets: Iterable[Target], message: Message,
             with transaction.atomic():
                 row = Notification.objects.create(
                     key=_key(key, target), kind=kind, channel=target.channel, recipient=target.recipient,
-                    subject=message.subject[:300], body=message.plain(), case=case, not_before=defer,
+                    subject=message.subject[:300], body=message.body, link=message.link[:1000],
+                    case=case, not_before=defer,
                 )
         except IntegrityError:
             continue  # already recorded by an earlier or concurrent run: exactly once
@@ -167,7 +168,7 @@ def deliver(notification_id: int, now: datetime | None = None) -> str:
     if not claimed:
         return row.status
     notifier = NOTIFIERS.get(row.channel)
-    message = Message(subject=row.subject, body=row.body)
+    message = Message(subject=row.subject, body=row.body, link=row.link)
     try:
         if notifier is None:
             raise NotifyError(f"未知通知通道：{row.channel}")
