@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/3
 
 # pytest exits 5 when it collects no test (e.g. a marker filter matched nothing): not a failure here.
-.PHONY: install constraints demo test test-sqlite test-services bench lint
+.PHONY: install constraints demo test test-sqlite test-services bench lint compose-smoke
 
 # Exact versions from constraints.txt: the shipped models only load with the libraries that pickled them.
 $(STAMP): pyproject.toml constraints.txt
@@ -45,5 +45,13 @@ test-services: install
 bench: install
 	$(BIN)/python -m bench.run
 
+# Style, then the layers (pyproject's [tool.importlinter] contracts).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+# The production deployment run for real (docs/deploy.md): its own dockerd (--bridge=none), a debootstrap
+# base and the project image built here, compose up with deploy/compose.host.yml, a beat-driven crawl to
+# the duty queue, scale-out and a killed worker. Root only; everything it starts is removed again.
+compose-smoke: install
+	timeout -k 60 900 $(BIN)/python deploy/compose_smoke.py
