@@ -12,10 +12,10 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from response.models import Case, CaseClock, Mention
+from response.models import CaseClock, Mention
+from response.services.business_rules import running_states
 
 ALERT_LEVELS = ("I", "II")
-OPEN_STATES = (Case.State.TRIAGE, Case.State.HANDLING, Case.State.RESPONDED)
 ALERT_LIMIT = 20
 
 
@@ -49,7 +49,7 @@ def _mention_alerts(since: int, after: datetime) -> list[Alert]:
 
 def _overdue_alerts(after: datetime, now: datetime) -> list[Alert]:
     clocks = (CaseClock.objects.filter(stopped_at__isnull=True, due_at__gt=after, due_at__lte=now,
-                                       case__state__in=OPEN_STATES)
+                                       case__state__in=running_states())
               .select_related("case", "case__section").order_by("due_at")[:ALERT_LIMIT])
     return [Alert(f"k:{k.pk}", "overdue", f"案件超时：{k.case.number} {k.case.title[:50]}",
                   f"{k.get_clock_display()}时限已到（{timezone.localtime(k.due_at):%m-%d %H:%M}）· {k.case.section.name}",

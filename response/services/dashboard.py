@@ -23,8 +23,7 @@ from response.models import (
     Source,
     SpikeAlert,
 )
-
-OPEN_STATES = (Case.State.TRIAGE, Case.State.HANDLING, Case.State.RESPONDED)
+from response.services.business_rules import running_states
 
 
 def _tz() -> ZoneInfo:
@@ -78,11 +77,11 @@ def cases_by_section(now: datetime | None = None) -> list[SectionLoad]:
     """Open cases per section and how many of them have an open clock past due."""
     now = now or timezone.now()
     overdue_ids = set(
-        CaseClock.objects.filter(stopped_at__isnull=True, due_at__lt=now, case__state__in=OPEN_STATES)
+        CaseClock.objects.filter(stopped_at__isnull=True, due_at__lt=now, case__state__in=running_states())
         .values_list("case_id", flat=True)
     )
     counts: dict[int, list[int]] = {}
-    for case_id, section_id in Case.objects.filter(state__in=OPEN_STATES).values_list("id", "section_id"):
+    for case_id, section_id in Case.objects.filter(state__in=running_states()).values_list("id", "section_id"):
         slot = counts.setdefault(section_id, [0, 0])
         slot[0] += 1
         slot[1] += case_id in overdue_ids
@@ -143,7 +142,7 @@ def on_time_rates(days: int = 30, now: datetime | None = None) -> list[OnTime]:
         finished = base.filter(stopped_at__isnull=False, stopped_at__gte=since)
         met = finished.filter(stopped_at__lte=F("due_at")).count()
         late = finished.count() - met
-        running = base.filter(stopped_at__isnull=True, due_at__lt=now, case__state__in=OPEN_STATES).count()
+        running = base.filter(stopped_at__isnull=True, due_at__lt=now, case__state__in=running_states()).count()
         out.append(OnTime(clock.value, clock.label, met, late, running))
     return out
 
