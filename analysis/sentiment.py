@@ -204,9 +204,14 @@ class SentimentModel(LinearTextModel):
         units, owner, weight, tails = [], [], [], []
         for n, full in enumerate(texts):
             full = full or ""
-            tails.append(self._tail(full[MAX_CHARS:TAIL_CHARS]) if len(full) > MAX_CHARS else None)
             text = full[:MAX_CHARS]
             parts = sentence_chunks(text) if len(text) > SHORT_CHARS else [text]
+            if len(full) > MAX_CHARS:
+                tails.append(self._tail(full[MAX_CHARS:TAIL_CHARS]))
+            elif len(parts) == 1:
+                tails.append(self._strong_sentences(text))
+            else:
+                tails.append(None)
             for j, part in enumerate(parts):
                 units.append(part)
                 owner.append(n)
@@ -224,6 +229,8 @@ class SentimentModel(LinearTextModel):
             w = weight_arr[rows] / weight_arr[rows].sum()
             p = w @ probs[rows]
             tail_len, tail_strong, tail_terms = tails[n] or (0, 0, [])
+            if tail_len < 0:  # strongly negative sentences inside a text read whole
+                tail_len, tail_terms = 0, []
             if neg is not None and (len(rows) > 1 or tail_strong):
                 # Shares of the whole text read: the model's units plus the cue-scanned tail.
                 read = weight_arr[rows].sum() + tail_len
@@ -244,6 +251,19 @@ class SentimentModel(LinearTextModel):
             )
             out.append(SentimentResult(self.labels[k], scores, terms))
         return out
+
+    def _strong_sentences(self, text: str) -> tuple[int, int, list[str]] | None:
+        """A text read whole (a title + lead) that reports a harm in one of several sentences:
+        (-1, characters of its strongly negative sentences, []), so the negative lift treats
+        it as a long text's strongly negative unit. "龙海区一社区矫正对象脱管后持刀伤人致2人死亡
+        市司法局连夜回应\n记者从市司法局获悉……" is a negative 舆情 even when the rest of the
+        lead reads like a calm official response. Single sentences (most Weibo posts) are left
+        to the model and the capped cues."""
+        _, cues = news_cues()
+        if not cues or len(split_sentences(text)) < 2:
+            return None
+        strong = self._tail(text)[1]
+        return (-1, strong, []) if strong else None
 
     def _tail(self, tail: str) -> tuple[int, int, list[str]]:
         """(characters, characters in strongly negative sentences, their cues) of a tail."""

@@ -191,3 +191,29 @@ def is_content_token(token: str) -> bool:
 def content_tokens(text: str) -> list[str]:
     """Tokens that carry meaning: stop words and punctuation removed."""
     return [t for t in tokenize(text) if is_content_token(t)]
+
+
+def _trie_pattern(terms: set[str]) -> str:
+    """A regex of the terms as a character trie ("火(?:灾|情)" rather than "火灾|火情"):
+    Python's re tries each alternative in turn, so a flat list of ~300 words
+    costs far more per character than the trie. Longer continuations come first
+    so "聚集性疫情" wins over "聚集" at the same position."""
+    children: dict[str, set[str]] = {}
+    ends_here = False
+    for t in terms:
+        if t:
+            children.setdefault(t[0], set()).add(t[1:])
+        else:
+            ends_here = True
+    branches = [re.escape(ch) + _trie_pattern(rest) for ch, rest in sorted(children.items())]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and not ends_here else "(?:" + "|".join(branches) + ")"
+    return body + "?" if ends_here else body
+
+
+def trie_regex(terms: Iterable[str]) -> re.Pattern[str]:
+    """One compiled regex matching any of ``terms`` (longest first at a position); matches
+    nothing when there are none."""
+    unique = {t for t in terms if t}
+    return re.compile(_trie_pattern(unique) if unique else r"(?!x)x")

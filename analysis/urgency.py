@@ -11,38 +11,22 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
 
+from analysis.places import Boundaries, Gazetteer, story_abroad
+from analysis.text import fold, trie_regex
+
 DEFAULT_CONFIG_PATH = Path(__file__).parent / "config" / "urgency.yaml"
 LEVELS = ("I", "II", "III", "IV")
 
 
-def _trie_pattern(terms: set[str]) -> str:
-    """A regex of the terms as a character trie ("火(?:灾|情)" rather than "火灾|火情"):
-    Python's re tries each alternative in turn, so a flat list of ~300 words
-    costs far more per character than the trie. Longer continuations come first
-    so "聚集性疫情" wins over "聚集" at the same position."""
-    children: dict[str, set[str]] = {}
-    ends_here = False
-    for t in terms:
-        if t:
-            children.setdefault(t[0], set()).add(t[1:])
-        else:
-            ends_here = True
-    branches = [re.escape(ch) + _trie_pattern(rest) for ch, rest in sorted(children.items())]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 and not ends_here else "(?:" + "|".join(branches) + ")"
-    return body + "?" if ends_here else body
-
-
 def _alternation(terms: list[str]) -> re.Pattern[str]:
-    unique = {t for t in terms if t}
-    return re.compile(_trie_pattern(unique) if unique else r"(?!x)x")
+    return trie_regex(terms)
 
 
 @dataclass(frozen=True)
@@ -67,6 +51,10 @@ class UrgencyConfig:
     frame_terms: list[str] = field(default_factory=list)
     own_nationals: list[str] = field(default_factory=list)
     not_places: list[str] = field(default_factory=list)
+    # Places added to the shipped gazetteers (analysis/places.py): a bureau's own villages and
+    # districts, foreign institutions named but never a location (联合国, 北约).
+    domestic_places: list[str] = field(default_factory=list)
+    foreign_actors: list[str] = field(default_factory=list)
     # Share of the final score given to the text classifier (0 = lexicon only) and its
     # model directory (None = the shipped analysis/models/urgency).
     model_weight: float = 0.0
@@ -81,7 +69,7 @@ class UrgencyConfig:
                              for k, rows in d["casualty_points"].items()},
             reach_points={k: float(v) for k, v in d.get("reach_points", {}).items()},
             reach_labels=dict(d.get("reach_labels", {})),
-            levels={k: float(v) for k, v in d["levels"].items()},
+            levels={k: float(v) for k, v in d.get("levels", {}).items()},
             casualty_levels={k: {lv: int(n) for lv, n in v.items()}
                              for k, v in d.get("casualty_levels", {}).items()},
             cue_window=int(d.get("cue_window", 25)),
@@ -98,6 +86,8 @@ class UrgencyConfig:
             frame_terms=list(d.get("frame_terms", [])),
             own_nationals=list(d.get("own_nationals", [])),
             not_places=list(d.get("not_places", [])),
+            domestic_places=list(d.get("domestic_places", [])),
+            foreign_actors=list(d.get("foreign_actors", [])),
             model_weight=float(d.get("model", {}).get("weight", 0.0)),
             model_path=_model_path(d.get("model", {}).get("path")),
         )
@@ -115,11 +105,11 @@ class UrgencyConfig:
             misconduct=_alternation(cfg.misconduct + cfg.violent_enforcement),
             violent=_alternation(cfg.violent_enforcement),
             officials=_alternation(cfg.officials),
-            foreign=_alternation(cfg.foreign_places),
+            places=Gazetteer.default(cfg.domestic_places, cfg.foreign_places, cfg.not_places,
+                                     cfg.foreign_actors),
             harmless=_alternation(cfg.harmless_frames),
             frame=_alternation(cfg.frame_terms),
             nationals=_alternation(cfg.own_nationals),
-            not_places=_alternation(cfg.not_places),
         )
         return cfg
 
@@ -130,7 +120,10 @@ class UrgencyConfig:
 
     @classmethod
     def load_default(cls) -> UrgencyConfig:
-        return cls.load(DEFAULT_CONFIG_PATH)
+        """The shipped weights and lexicons with the default bureau's levels and floors."""
+        from analysis.bureau import load_bureau_file  # analysis.bureau builds on this module
+
+        return load_bureau_file().urgency_config(cls.load(DEFAULT_CONFIG_PATH))
 
 
 def load_default() -> UrgencyConfig:
@@ -271,35 +264,58 @@ def _casualties_near(text: str) -> dict[str, int]:
 
 
 def _split_foreign(text: str, cfg: UrgencyConfig) -> tuple[str, str]:
-    """(domestic paragraphs, paragraphs naming a foreign place)."""
-    foreign = cfg._compiled["foreign"]
-    if not foreign.search(text):
+    """(domestic paragraphs, paragraphs reporting an event abroad). The text is folded once;
+    a story (a paragraph, with a headline line before it) that names nothing foreign on word
+    boundaries is home without further look-ups."""
+    folded = fold(text)
+    bounds = Boundaries(folded)
+    foreign = cfg._compiled["places"].foreign_starts(folded, bounds)
+    if not foreign:
         return text, ""
     home, abroad = [], []
-    pending = ""
-    for para in re.split(r"\n+", text):
+    pending, pending_start, pos = "", -1, 0
+    for k, piece in enumerate(re.split(r"(\n+)", text)):
+        start, pos = pos, pos + len(piece)
+        if k % 2:
+            continue  # the line breaks between paragraphs
         # A short line without a full stop is a headline: judge it with its story.
-        if len(para) < 40 and not para.rstrip().endswith(("。", "！", "？")):
-            pending += para + "\n"
+        if len(piece) < 40 and not piece.rstrip().endswith(("。", "！", "？")):
+            pending += piece + "\n"
+            pending_start = start if pending_start < 0 else pending_start
             continue
-        story, pending = pending + para, ""
-        (abroad if _abroad(story, cfg) else home).append(story)
+        story, span = pending + piece, (start if pending_start < 0 else pending_start, pos)
+        pending, pending_start = "", -1
+        (abroad if _abroad(story, span, text, folded, (foreign, bounds), cfg)
+         else home).append(story)
     if pending:
-        (abroad if _abroad(pending, cfg) else home).append(pending)
+        span = (pending_start, len(text))
+        (abroad if _abroad(pending, span, text, folded, (foreign, bounds), cfg)
+         else home).append(pending)
     return "\n".join(home), "\n".join(abroad)
 
 
-def _abroad(story: str, cfg: UrgencyConfig) -> bool:
-    # Chinese citizens hurt or held abroad are a 涉外突发事件 the government must
-    # answer for at home, not foreign news.
-    comp = cfg._compiled
-    if not comp["foreign"].search(story):
-        # Most paragraphs name no place at all; blanking (below) only removes matches, as no
-        # place name holds a space, so the answer is already known.
+def _abroad(story: str, span: tuple[int, int], text: str, folded: str,
+            found: tuple[list[int], Boundaries], cfg: UrgencyConfig) -> bool:
+    """A story about a foreign place, named as where it happened (``analysis.places``), that
+    names no Chinese nationals: Chinese citizens hurt or held abroad are a 涉外突发事件 the
+    government must answer for at home, not foreign news. ``foreign``: where the whole text
+    names foreign places, and its word boundaries."""
+    lo, hi = span
+    foreign, bounds = found
+    i = bisect_left(foreign, lo)
+    if i == len(foreign) or foreign[i] >= hi:
         return False
-    # "非洲猪瘟" names a disease, not a place: blank such names before looking for places.
-    story = comp["not_places"].sub(lambda m: " " * len(m.group(0)), story)
-    return bool(comp["foreign"].search(story)) and not comp["nationals"].search(story)
+    comp = cfg._compiled
+    places = comp["places"].find(text, folded, span, bounds)
+    return (story_abroad(text[lo:hi], comp["places"], comp["category"], places, folded[lo:hi])[0]
+            and not comp["nationals"].search(story))
+
+
+def _foreign_place(abroad: str, cfg: UrgencyConfig) -> str:
+    """The first foreign location named in the paragraphs judged to be about abroad."""
+    places = cfg._compiled["places"].find(abroad)
+    return next((p.name for p in places if p.foreign and not p.passing and not p.actor),
+                next((p.name for p in places if p.actor), "境外"))
 
 
 _LETTER = re.compile(r"尊敬的[^，。！\n]{0,12}(?:领导|书记|市长|县长|局长|厅长|主任|先生|女士)")
@@ -388,108 +404,142 @@ class LexiconReading(NamedTuple):
     frame: str | None             # drill/commemoration word framing the whole text
 
 
+@dataclass
+class _Tally:
+    """The running lexicon score and its reasons, in the order the signals are read."""
+    weights: dict[str, float]
+    score: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+
+    def add(self, points: float, *reasons: str) -> None:
+        self.score += points
+        self.reasons.extend(reasons)
+
+
 def lexicon_score(inp: UrgencyInput, config: UrgencyConfig | None = None) -> LexiconReading:
     """The explainable signals alone: lexicon score, Chinese reasons and casualties."""
     cfg = config or load_default()
-    w = cfg.weights
     full = f"{inp.title}\n{inp.text}" if inp.title else inp.text
-    text, abroad = _split_foreign(full, cfg)
-    score = 0.0
-    reasons: list[str] = []
+    domestic, abroad = _split_foreign(full, cfg)
     # Drills, simulations and anniversaries describe incidents that did not
     # happen now: they are read only for mentions, never for events or casualties.
-    raw_text = text
-    text, frame = _drop_harmless(text, cfg)
+    text, frame = _drop_harmless(domestic, cfg)
+    tally = _Tally(cfg.weights)
     if frame:
-        reasons.append(f"常规报道：{frame}（演练/纪念等，非正在发生的事件）")
+        tally.reasons.append(f"常规报道：{frame}（演练/纪念等，非正在发生的事件）")
+    events = _score_events(tally, text, domestic, abroad, cfg)
+    casualties = _score_casualties(tally, text, events, cfg)
+    _score_crowds(tally, text, cfg)
+    _score_misconduct(tally, text, cfg)
+    _score_context(tally, inp, full, cfg)
+    return LexiconReading(min(100.0, max(0.0, tally.score)), tally.reasons, casualties,
+                          domestic, frame)
 
+
+def _score_events(tally: _Tally, text: str, unframed: str, abroad: str,
+                  cfg: UrgencyConfig) -> dict[str, str]:
+    """Emergencies happening at home (or, failing those, abroad or merely mentioned)."""
+    w = tally.weights
     events, mentions, n_terms = _events(text, cfg)
     foreign_events = _events(abroad, cfg)[0] if abroad else {}
     if foreign_events and not events:
-        score += w.get("foreign_event", 0.0)
-        place = cfg._compiled["foreign"].search(abroad)
-        reasons += [f"境外事件：{term}（{place.group(0) if place else '境外'}），本地影响有限"
-                    for term in list(foreign_events.values())[:2]]
+        place = _foreign_place(abroad, cfg)
+        tally.add(w.get("foreign_event", 0.0),
+                  *[f"境外事件：{term}（{place}），本地影响有限"
+                    for term in list(foreign_events.values())[:2]])
     if events:
-        score += (w["emergency_event"] + w["extra_category"] * (len(events) - 1)
-                  + w.get("extra_term", 0.0) * min(3, n_terms - 1))
-        reasons += [f"突发事件：{term}（{cat}）" for cat, term in events.items()]
-    else:
-        if text != raw_text:
-            # Terms in drill/commemoration sentences still count as mentions.
-            held, said, _ = _events(raw_text, cfg)
-            mentions = {**held, **said, **mentions}
-        if mentions:
-            score += w["emergency_mention"]
-            reasons += [f"提及：{term}（{cat}，未见事件发生）" for cat, term in mentions.items()]
+        tally.add(w["emergency_event"] + w["extra_category"] * (len(events) - 1)
+                  + w.get("extra_term", 0.0) * min(3, n_terms - 1),
+                  *[f"突发事件：{term}（{cat}）" for cat, term in events.items()])
+        return events
+    if text != unframed:
+        # Terms in drill/commemoration sentences still count as mentions.
+        held, said, _ = _events(unframed, cfg)
+        mentions = {**held, **said, **mentions}
+    if mentions:
+        tally.add(w["emergency_mention"],
+                  *[f"提及：{term}（{cat}，未见事件发生）" for cat, term in mentions.items()])
+    return events
 
+
+_CASUALTY_LABELS = {"deaths": "伤亡：死亡", "missing": "伤亡：失踪/被困", "injured": "伤亡：受伤",
+                    "evacuated": "紧急转移/疏散："}
+
+
+def _score_casualties(tally: _Tally, text: str, events: dict[str, str],
+                      cfg: UrgencyConfig) -> dict[str, int]:
+    """Counted casualties by tier, else vague or "none reported"; harm alone is an incident."""
+    w = tally.weights
     near = _near(text, _CASUALTY_TRIGGER, 40)
     casualties = _casualties_near(near)
-    casualty_score = 0.0
-    labels = {"deaths": "伤亡：死亡", "missing": "伤亡：失踪/被困", "injured": "伤亡：受伤",
-              "evacuated": "紧急转移/疏散："}
-    for kind in ("deaths", "missing", "injured", "evacuated"):
+    points, reasons = 0.0, []
+    for kind, label in _CASUALTY_LABELS.items():
         n = casualties.get(kind, 0)
         if n:
-            casualty_score += _tier(cfg.casualty_points.get(kind, []), n)
-            reasons.append(f"{labels[kind]} {n} 人")
-    if not casualty_score and _vague_casualties(near):
-        casualty_score = w["vague_casualties"]
+            points += _tier(cfg.casualty_points.get(kind, []), n)
+            reasons.append(f"{label} {n} 人")
+    if not points and _vague_casualties(near):
+        points = w["vague_casualties"]
         reasons.append("伤亡：报道有人员伤亡（未给出人数）")
-    elif not casualty_score and events and _NO_CASUALTIES.search(text):
+    elif not points and events and _NO_CASUALTIES.search(text):
         # An incident report that states the casualty count (none) is still a report.
-        casualty_score = w.get("no_casualties_reported", 0.0)
+        points = w.get("no_casualties_reported", 0.0)
         reasons.append("伤亡：暂无人员伤亡报告")
-    score += casualty_score
+    tally.add(points, *reasons)
     harmed = (casualties.get("deaths", 0) + casualties.get("missing", 0) > 0
               or casualties.get("injured", 0) >= 3)
     if not events and harmed:
         # People died, went missing or were hurt in numbers: an incident even if
         # the lexicon has no word for what happened.
-        score += w.get("casualty_event", 0.0)
-        reasons.insert(0, "突发事件：造成人员伤亡（类型未识别）")
+        tally.score += w.get("casualty_event", 0.0)
+        tally.reasons.insert(0, "突发事件：造成人员伤亡（类型未识别）")
+    return casualties
 
-    mass = sorted(set(cfg._compiled["mass"].findall(text)))
-    weak = sorted(set(cfg._compiled["mass_weak"].findall(text)))
+
+def _score_crowds(tally: _Tally, text: str, cfg: UrgencyConfig) -> None:
+    """Mass-incident words and the crowd's size; petition words alone weigh little."""
+    w, comp = tally.weights, cfg._compiled
+    mass = sorted(set(comp["mass"].findall(text)))
+    weak = sorted(set(comp["mass_weak"].findall(text)))
     if mass:
-        score += w["mass_incident"] + (w["mass_incident_extra"] if len(mass + weak) > 1 else 0)
-        reasons.append("群体性事件迹象：" + "、".join((mass + weak)[:4]))
-    elif weak:
-        # "多次上访无果" in a single citizen's letter is routine, not a crowd.
-        score += w.get("mass_incident_weak", 0.0)
-        reasons.append("信访/维权：" + "、".join(weak[:4]))
-    if mass:
+        tally.add(w["mass_incident"] + (w["mass_incident_extra"] if len(mass + weak) > 1 else 0),
+                  "群体性事件迹象：" + "、".join((mass + weak)[:4]))
         crowd = max((parse_cn_number(m.group(1)) or 0 for m in _CROWD.finditer(text)), default=0)
         if crowd >= 10:
-            score += w.get("crowd", 0.0)
-            reasons.append(f"群体规模：约 {crowd} 人以上")
+            tally.add(w.get("crowd", 0.0), f"群体规模：约 {crowd} 人以上")
+    elif weak:
+        # "多次上访无果" in a single citizen's letter is routine, not a crowd.
+        tally.add(w.get("mass_incident_weak", 0.0), "信访/维权：" + "、".join(weak[:4]))
+
+
+def _score_misconduct(tally: _Tally, text: str, cfg: UrgencyConfig) -> None:
+    """Misconduct allegations; violence near an official actor weighs as violent enforcement."""
+    w = tally.weights
     misconduct = sorted(set(cfg._compiled["misconduct"].findall(text)))
     if misconduct:
         violent = _by_official(text, cfg)
-        score += w.get("violent_enforcement", w["misconduct"]) if violent else w["misconduct"]
         label = "暴力执法/殴打指控：" if violent else "执法/廉政问题指控："
-        reasons.append(label + "、".join(misconduct[:4]))
+        tally.add(w.get("violent_enforcement", w["misconduct"]) if violent else w["misconduct"],
+                  label + "、".join(misconduct[:4]))
 
+
+def _score_context(tally: _Tally, inp: UrgencyInput, full: str, cfg: UrgencyConfig) -> None:
+    """Form of the text, sentiment, the source's reach and how the story spreads."""
+    w = tally.weights
     if w.get("letter_form") and _LETTER.search(full[:80]):
-        score += w["letter_form"]
-        reasons.append("文体：致领导的来信（信访件，非新闻报道）")
-
+        tally.add(w["letter_form"], "文体：致领导的来信（信访件，非新闻报道）")
     negative = float((inp.sentiment_scores or {}).get("negative", 0.0))
     if negative >= 0.5:
-        score += w["negative_sentiment"] * negative
-        reasons.append(f"情感：负面（{negative:.0%}）")
-
+        tally.add(w["negative_sentiment"] * negative, f"情感：负面（{negative:.0%}）")
     if inp.reach and inp.reach in cfg.reach_points:
-        score += cfg.reach_points[inp.reach]
-        reasons.append(f"来源影响力：{cfg.reach_labels.get(inp.reach, inp.reach)}")
+        tally.add(cfg.reach_points[inp.reach],
+                  f"来源影响力：{cfg.reach_labels.get(inp.reach, inp.reach)}")
     if inp.event_sources > 1:
-        score += min(w["event_sources_max"], 2.5 * math.log2(1 + inp.event_sources))
-        reasons.append(f"传播：{inp.event_sources} 个网站转载（共 {inp.event_size} 篇）")
+        tally.add(min(w["event_sources_max"], 2.5 * math.log2(1 + inp.event_sources)),
+                  f"传播：{inp.event_sources} 个网站转载（共 {inp.event_size} 篇）")
     if inp.growth_per_hour >= 1:
-        score += min(w["growth_max"], 2.5 * math.log2(1 + inp.growth_per_hour))
-        reasons.append(f"传播：1 小时内新增 {inp.growth_per_hour:g} 篇")
-
-    return LexiconReading(min(100.0, max(0.0, score)), reasons, casualties, raw_text, frame)
+        tally.add(min(w["growth_max"], 2.5 * math.log2(1 + inp.growth_per_hour)),
+                  f"传播：1 小时内新增 {inp.growth_per_hour:g} 篇")
 
 
 def score_urgency(inp: UrgencyInput, config: UrgencyConfig | None = None) -> UrgencyResult:

@@ -2,8 +2,9 @@
 
 Run: ``.venv/bin/python -m bench.urgency_eval [--split dev|test|all] [--show N] [--sentiment]
 [--lexicon-only]``
-or ``--blind analysis/tests/fixtures/emergencies_blind2.txt`` (``group|kind|text`` lines).
-Data: analysis/tests/fixtures/urgency_eval.jsonl.gz (provenance in make_urgency_eval.py).
+or ``--blind FILE`` (``group|kind|text`` lines, e.g. a new blind set; blind sets 2-5 are training
+data now, in analysis/data/urgency).
+Data: analysis/data/urgency/urgency_eval.jsonl.gz (provenance in make_urgency_eval.py beside it).
 Blind sets print the AUC and group means only, never per-item scores: looking at
 which items fail is what turned the earlier test/holdout splits into tuning data.
 """
@@ -20,11 +21,10 @@ from sklearn.metrics import roc_auc_score
 
 from analysis.urgency import UrgencyInput, load_default, score_urgency
 
-DATA = Path(__file__).resolve().parent.parent / "analysis/tests/fixtures/urgency_eval.jsonl.gz"
+DATA = Path(__file__).resolve().parent.parent / "analysis/data/urgency/urgency_eval.jsonl.gz"
 POSITIVE, NEGATIVE = {"emergency"}, {"routine_news", "complaint"}
 
 
-FIXTURES = DATA.parent
 BLIND_GROUPS = {"emergency": "emergency", "routine": "routine_news", "complaint": "complaint"}
 
 
@@ -63,6 +63,18 @@ def auc(rows: list[dict], scores: list[int]) -> float:
     return float(roc_auc_score([p[0] for p in pairs], [p[1] for p in pairs]))
 
 
+def precision_at_k(rows: list[dict], scores: list[int]) -> float:
+    """Share of emergencies among the k highest-scored items, k = the number of emergencies
+    (ties at the cut broken against the emergencies: a conservative figure)."""
+    pairs = [(s, r["group"] in POSITIVE) for r, s in zip(rows, scores)
+             if r["group"] in POSITIVE | NEGATIVE]
+    k = sum(pos for _, pos in pairs)
+    if not k:
+        return float("nan")
+    ranked = sorted(pairs, key=lambda p: (-p[0], p[1]))
+    return sum(pos for _, pos in ranked[:k]) / k
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--split", default="dev", choices=["dev", "test", "holdout", "all"])
@@ -80,7 +92,8 @@ def main() -> None:
     scores = score_rows(rows, model, args.lexicon_only)
     name = Path(args.blind).name if args.blind else f"split={args.split}"
     name += " (lexicon only)" if args.lexicon_only else ""
-    print(f"{name} n={len(rows)} ROC-AUC={auc(rows, scores):.4f}")
+    print(f"{name} n={len(rows)} ROC-AUC={auc(rows, scores):.4f} "
+          f"precision@{sum(r['group'] in POSITIVE for r in rows)}={precision_at_k(rows, scores):.3f}")
     for neg in sorted(NEGATIVE):
         pair = [(r, x) for r, x in zip(rows, scores) if r["group"] in POSITIVE | {neg}]
         if len({r["group"] for r, _ in pair}) == 2:

@@ -25,17 +25,6 @@ GOLDEN_PATH = FIXTURES / "analyzer_golden.jsonl.gz"
 TEDDY_GOLDEN_PATH = FIXTURES / "sections_teddy_golden.jsonl.gz"
 URGENCY_FILES = (Path(__file__).resolve().parents[1] / "urgency.py",
                  Path(__file__).resolve().parents[1] / "config" / "urgency.yaml")
-PLANS = {  # the benchmark's watch list (bench/run.py)
-    "司法行政": "司法局 OR 司法所 OR 司法厅 OR 司法部",
-    "律师": "律师 OR 律所 OR 律师事务所",
-    "公证": "公证 NOT 公正",
-    "法律援助": "法律援助 OR 法援",
-    "社区矫正": "社区矫正 OR 矫正对象",
-    "调解": "人民调解 OR 调解委员会 OR NEAR/10(调解, 纠纷)",
-    "普法": "普法 OR 法治宣传 OR 宪法宣传",
-    "突发": "(火灾 OR 爆炸 OR 坍塌 OR 事故) AND (死亡 OR 受伤 OR 被困)",
-    "民生": "(投诉 OR 举报 OR 反映) AND (物业 OR 拆迁 OR 工资 OR 噪音)",
-}
 BATCH = 64
 
 
@@ -103,7 +92,8 @@ def run_analyzer(docs: list[dict[str, Any]], batch: int = BATCH) -> list[dict[st
     from analysis.events import EventIndex
     from analysis.pipeline import Analyzer
 
-    analyzer = Analyzer.default(plans=PLANS, events=EventIndex())
+    # The default bureau's own plans, routing rules and levels: the rule set production uses.
+    analyzer = Analyzer.default(events=EventIndex())
     out: list[dict[str, Any]] = []
     for i in range(0, len(docs), batch):
         out.extend(analyzer.analyze_many(docs[i: i + batch]))

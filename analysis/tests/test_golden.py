@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from analysis.bureau import load_bureau_file
 from analysis.tests.golden_corpus import (
     GOLDEN_PATH,
     TEDDY_GOLDEN_PATH,
@@ -61,7 +62,7 @@ def test_urgency_identical(golden, current) -> None:
 def test_urgency_gets_the_same_inputs(docs, current) -> None:
     """Whatever the scorer does, the pipeline must hand it the same title, body and sentiment:
     scoring the golden inputs directly gives what the Analyzer reported."""
-    config = UrgencyConfig.load_default()
+    config = load_bureau_file().urgency_config(UrgencyConfig.load_default())
     for doc, got in zip(docs, current, strict=True):
         title = (doc.get("title") or "")[:1000]
         res = score_urgency(UrgencyInput(

@@ -92,3 +92,56 @@ def test_teddy_model_explains_with_words_not_numbers():
     assert pred.label == "教育文体"
     terms = [t for t, _ in pred.terms]
     assert terms and not any(t.isdigit() or t in {"年", "月", "日"} for t in terms)
+
+
+def test_nb_weighted_svm_is_linear_in_its_input():
+    # NBSVM scales features by per-section log-count ratios before each SVM; coef_ must fold
+    # the ratio in, or explanations and the calibrated model would read the wrong weights.
+    import numpy as np
+    from scipy import sparse
+
+    from analysis.sections import NBLinearSVC
+
+    messages = [
+        ("小区楼下烧烤摊油烟扰民", "环境保护"), ("河道有人偷排污水发黑发臭", "环境保护"),
+        ("工厂夜间排放废气刺鼻", "环境保护"), ("公司拖欠工资三个月不发", "劳动和社会保障"),
+        ("单位不给缴纳社保和医保", "劳动和社会保障"), ("退休金迟迟没有发放到位", "劳动和社会保障"),
+        ("学校违规收取补课费", "教育文体"), ("幼儿园学费涨价太多", "教育文体"),
+        ("中学强制学生购买教辅资料", "教育文体"),
+    ]
+    x = sparse.csr_matrix(np.array(
+        [[1.0 if ch in text else 0.0 for ch in "油烟排污废气工资社保退休学校补课幼儿园"] for text, _ in messages]
+    ))
+    y = [label for _, label in messages]
+    clf = NBLinearSVC(C=3.0).fit(x, y)
+    assert list(clf.classes_) == sorted(set(y))
+    assert clf.coef_.shape == (3, x.shape[1])
+    np.testing.assert_allclose(clf.decision_function(x), x @ clf.coef_.T + clf.intercept_)
+    assert list(clf.predict(x)) == y
+
+
+def test_nbsvm_section_model_trains_loads_and_explains(tmp_path):
+    import random
+
+    from analysis import training
+    from analysis.sections import WORD_WEIGHT, build_pipeline
+
+    with pytest.raises(ValueError):
+        build_pipeline(3000, "forest")
+    assert build_pipeline(3000, "nbsvm").named_steps["features"].transformer_weights == {"words": WORD_WEIGHT}
+    rows = training.read_labelled(training.DATA_DIR / "teddy2020_messages.csv.gz")
+    data = tmp_path / "teddy.csv"
+    with data.open("w", encoding="utf-8", newline="") as fh:
+        import csv
+
+        writer = csv.writer(fh)
+        writer.writerow(["text", "label"])
+        writer.writerows(random.Random(11).sample(rows, 600))
+    metrics = training.train("sections", [data], tmp_path / "m", classifier="nbsvm")
+    assert metrics["holdout"]["macro_f1"] > 0.7
+    model = load_section_model(tmp_path / "m")
+    assert model.meta["params"]["classifier"] == "nbsvm"
+    [pred] = model.predict(["单位拖欠农民工工资半年，劳动监察部门不管，要求补缴社保"])
+    assert pred.label == "劳动和社会保障"
+    assert abs(sum(pred.scores.values()) - 1.0) < 1e-3
+    assert any("工资" in t for t, w in pred.terms if w > 0)

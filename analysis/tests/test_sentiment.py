@@ -197,3 +197,18 @@ def test_evaluate_reads_an_emotion_labelled_file(tmp_path):
                     "没想到会这样,surprise\n", encoding="utf-8")
     result = evaluate("sentiment", data)
     assert sum(map(sum, result["confusion"]["matrix"])) == 3  # surprise is left out, the rest are scored
+
+
+def test_neutrally_written_lead_of_a_violent_incident_is_negative(model):
+    # The demo's I级 item as the Analyzer reads it (title + 300-character lead, scored whole):
+    # an official, calm register, but a knife attack with 2 dead by a person under the
+    # bureau's supervision is negative 舆情.
+    title = "龙海区一社区矫正对象脱管后持刀伤人致2人死亡 市司法局连夜回应"
+    body = ("记者从市司法局获悉，11月26日晚，龙海区一名正在接受社区矫正的人员在脱管期间持刀伤人，"
+            "造成2人死亡、3人受伤，伤者已送医救治，嫌疑人已被警方控制。\n事发后，市司法局连夜召开会议，"
+            "成立工作组赶赴现场，配合公安机关开展调查，并对全市社区矫正对象开展全面排查，逐一核实监管情况。")
+    r = model.predict([f"{title}\n{body}"[:300]])[0]
+    assert r.label == "negative" and r.scores["negative"] >= 0.5
+    # A calm two-sentence notice with no harm in it stays neutral.
+    calm = model.predict(["市司法局召开全市社区矫正工作会议。会议部署了下一阶段的排查和教育帮扶工作。"])[0]
+    assert calm.label == "neutral"

@@ -101,3 +101,18 @@ def test_read_labelled_accepts_other_exports_of_the_same_data(tmp_path):
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(ValueError, match="text,label"):
         training.read_labelled(tmp_path / "bad.csv")
+
+
+def test_cross_topic_validation_holds_out_clusters_of_the_training_split(tmp_path, smp_subset):
+    # The split that chose AUX_SHARE (docs/analysis.md, "Domain shift"), on a small sample: each
+    # topic cluster of the training split is scored by a model that never saw it.
+    weibo = write_csv(tmp_path / "weibo.csv", smp_subset)
+    reviews = training.read_labelled(training.DATA_DIR / "waimai_10k.csv.gz")
+    aux = write_csv(tmp_path / "reviews.csv", random.Random(5).sample(reviews, 300))
+    result = training.cross_topic_validation([weibo, aux], shares=(0.0, 0.4), k=2)
+    n_train = len(training.sentiment_splits([weibo])["files"][0]["train"])
+    assert sum(result["clusters"]) == n_train  # the 20 % test split is never read
+    assert set(result["by_share"]) == {"0.0", "0.4"}
+    for row in result["by_share"].values():
+        assert len(row["folds"]) == 2 and 0.2 < row["mean"] <= 1.0
+    assert result["by_share"]["0.0"] != result["by_share"]["0.4"]  # the reviews do take part
