@@ -26,7 +26,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+        "--disable-sync", "--no-first-run",
+        # The in-page alert's beep plays without a click, so tests can count it.
+        "--autoplay-policy=no-user-gesture-required"]
 
 
 @pytest.fixture(scope="module")

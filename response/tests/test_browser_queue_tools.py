@@ -2,13 +2,11 @@
 badge on a new level I item, the header count after a live update, the self-refreshing board."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from response import models as m
 from response.tests.factories import CaseFactory
+from response.tests.test_browser import browser, login, shot  # noqa: F401 (the shared chromium fixture)
 from response.tests.test_views_support import (  # noqa: F401 (autouse)
     flagged_mention,
     fresh_dashboard_cache,
@@ -17,10 +15,6 @@ from response.tests.test_views_support import (  # noqa: F401 (autouse)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
 
 # Records what the page asks of the Notification and Web Audio APIs, with permission granted, so
 # the test sees the notification and the beep a duty officer would get.
@@ -38,30 +32,8 @@ window.__tones = 0;
 """
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    # As in test_browser.py: Playwright's sync API keeps an event loop on this thread, the ORM in
-    # test bodies stays synchronous, so Django's async-safety guard stands aside meanwhile.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            yield b
-            b.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
 @pytest.fixture
-def page(browser):
+def page(browser):  # noqa: F811 (the imported fixture)
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")
     context.add_init_script(SPY)
@@ -81,19 +53,6 @@ def page(browser):
 @pytest.fixture
 def users(bureau):
     return people(bureau)
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def login(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pass-1234")
-    with page.expect_navigation():
-        page.click("button[type=submit]")
 
 
 def items(bureau):

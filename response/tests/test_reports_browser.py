@@ -3,62 +3,29 @@ DOCX and PDF, and a leader downloads a period report from the dashboard's report
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pytest
 from docx import Document as read_docx
 from pypdf import PdfReader
 
+from response.tests.test_browser import browser, login  # noqa: F401 (the shared chromium fixture)
 from response.tests.test_reports_support import TITLE, seed_case
 from response.tests.test_views_support import fresh_dashboard_cache, people  # noqa: F401 (autouse)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    # As in test_browser.py: Playwright's sync API keeps an event loop on this thread, the ORM
-    # calls in the test bodies are still synchronous, so Django's async guard must stand aside.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            yield b
-            b.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
-def page(browser):
+def page(browser):  # noqa: F811 (the imported fixture)
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai", accept_downloads=True)
     pg = context.new_page()
     pg.set_default_timeout(20_000)
     yield pg
     context.close()
-
-
-def login(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pass-1234")
-    with page.expect_navigation():
-        page.click("button[type=submit]")
 
 
 def download(page, selector: str) -> bytes:
