@@ -6,23 +6,16 @@ is a separate process, so it must share a real database server with the test.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from celery._state import _set_task_join_will_block
 from django.conf import settings
-from django.db import connection
 
-from config.celery_app import app
 from response.demo.site import DemoSite
 from response.models import Case, Mention, Source
 from response.services.demo import DEMO_SOURCES
 from response.services.sources_io import load_sources
-
-ROOT = Path(__file__).resolve().parents[2]
+from workers.tests.worker_support import celery_worker
 
 pytestmark = [
     pytest.mark.redis,
@@ -36,36 +29,8 @@ pytestmark = [
 
 @pytest.fixture
 def worker(transactional_db):
-    db = connection.settings_dict
-    env = dict(os.environ)
-    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
-    env["YUQING_EVENT_NAMESPACE"] = "yuqing-test-worker"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,crawl", "-c", "2",
-         "--pool", "prefork", "-n", f"test-{os.getpid()}@%h", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    app.conf.task_always_eager = False
-    # Eager tasks run from several threads in other tests can leave Celery's process-wide
-    # "joining would block" flag set; this test joins results from the outside, as a client does.
-    _set_task_join_will_block(False)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if app.control.ping(timeout=1.0):
-                break
-            assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
-        else:
-            pytest.fail("celery worker did not start")
+    with celery_worker(queues="default,crawl", name="test", namespace="yuqing-test-worker") as proc:
         yield proc
-    finally:
-        app.conf.task_always_eager = True
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_crawl_and_judgement_run_on_a_real_worker(bureau, worker):

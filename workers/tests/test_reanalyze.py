@@ -4,24 +4,16 @@ sent with --no-wait finished by running the command again."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 
-from config.celery_app import app
 from response.models import Case, Event, Mention
 from response.services import casework, judgement, reanalysis
 from response.tests.factories import UserFactory
 from response.tests.test_batch_judgement import KNIFE_TITLE, make_batch
-
-ROOT = Path(__file__).resolve().parents[2]
+from workers.tests.worker_support import celery_worker
 
 pytestmark = [
     pytest.mark.redis,
@@ -35,36 +27,8 @@ pytestmark = [
 
 @pytest.fixture
 def worker(transactional_db):
-    db = connection.settings_dict
-    env = dict(os.environ)
-    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
-    # The test's own event index: the worker must see the events this process assigned.
-    env["YUQING_EVENT_NAMESPACE"] = settings.YUQING_EVENT_NAMESPACE
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default", "-c", "2",
-         "--pool", "prefork", "-n", f"reanalyze-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
-         "-l", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    app.conf.task_always_eager = False
-    _set_task_join_will_block(False)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if app.control.ping(timeout=1.0):
-                break
-            assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
-        else:
-            pytest.fail("celery worker did not start")
+    with celery_worker(queues="default", name="reanalyze", namespace=settings.YUQING_EVENT_NAMESPACE) as proc:
         yield proc
-    finally:
-        app.conf.task_always_eager = True
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture
