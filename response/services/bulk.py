@@ -7,7 +7,7 @@ another officer handled a moment ago is reported and skipped, it does not undo t
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,25 +75,43 @@ def _siblings(m: Mention) -> list[Mention]:
                 .exclude(pk=m.pk))
 
 
+def _one_by_one(items: list[Mention], result: BulkResult, act: Callable[[Mention], Case | None]) -> None:
+    """``act`` on each item in its own transaction: an item the service refuses is skipped with
+    its reason and the others go on."""
+    for m in items:
+        try:
+            with transaction.atomic():
+                case = act(m)
+        except CaseError as exc:
+            result.skipped.append((m, str(exc)))
+            continue
+        result.done.append(m)
+        if case is not None and case not in result.cases:
+            result.cases.append(case)
+
+
+def _pending(mentions: list[Mention], result: BulkResult, *fields: str) -> list[Mention]:
+    """The items still waiting for a decision (fresh from the database); the rest are skipped."""
+    todo = []
+    for m in mentions:
+        m.refresh_from_db(fields=["review", *fields])
+        if _pending_or_skip(m, result):
+            todo.append(m)
+    return todo
+
+
 def dismiss(mentions: list[Mention], user: Any, reason: str, *, with_copies: bool = False) -> BulkResult:
     require_bulk(user, mentions)
     if not reason.strip():
         raise CaseError("排除须填写原因")
     result = BulkResult()
-    for m in mentions:
-        m.refresh_from_db(fields=["review"])
-        if not _pending_or_skip(m, result):
-            continue
-        try:
-            with transaction.atomic():
-                casework.dismiss_mention(m, user, reason)
-                if with_copies:
-                    for sibling in _siblings(m):
-                        casework.dismiss_mention(sibling, user, reason)
-        except CaseError as exc:
-            result.skipped.append((m, str(exc)))
-            continue
-        result.done.append(m)
+
+    def act(m: Mention) -> None:
+        casework.dismiss_mention(m, user, reason)
+        for sibling in _siblings(m) if with_copies else ():
+            casework.dismiss_mention(sibling, user, reason)
+
+    _one_by_one(_pending(mentions, result), result, act)
     return result
 
 
@@ -108,21 +126,14 @@ def confirm(mentions: list[Mention], user: Any, *, level: Level | None = None,
     """Each item becomes (or joins) its own case; level/section left empty keep each item's own."""
     require_bulk(user, mentions)
     result = BulkResult()
-    for m in mentions:
-        m.refresh_from_db(fields=["review"])
-        if not _pending_or_skip(m, result):
-            continue
-        try:
-            with transaction.atomic():
-                case = casework.confirm_mention(m, user, level=level, section=section)
-                if with_copies:
-                    _merge_copies(m, case, user)
-        except CaseError as exc:
-            result.skipped.append((m, str(exc)))
-            continue
-        result.done.append(m)
-        if case not in result.cases:
-            result.cases.append(case)
+
+    def act(m: Mention) -> Case:
+        case = casework.confirm_mention(m, user, level=level, section=section)
+        if with_copies:
+            _merge_copies(m, case, user)
+        return case
+
+    _one_by_one(_pending(mentions, result), result, act)
     return result
 
 
@@ -132,11 +143,7 @@ def merge(mentions: list[Mention], user: Any, *, case: Case | None = None, level
     confirmed as the case and the others are merged into it."""
     require_bulk(user, mentions)
     result = BulkResult()
-    todo = []
-    for m in mentions:
-        m.refresh_from_db(fields=["review"])
-        if _pending_or_skip(m, result):
-            todo.append(m)
+    todo = _pending(mentions, result)
     if not todo:
         return result
     if case is not None and case.state in (Case.State.CLOSED, Case.State.DISMISSED):
@@ -149,16 +156,13 @@ def merge(mentions: list[Mention], user: Any, *, case: Case | None = None, level
                 _merge_copies(lead, case, user)
         result.done.append(lead)
     result.cases.append(case)
-    for m in todo:
-        try:
-            with transaction.atomic():
-                casework.merge_into_case(m, case, user)
-                if with_copies:
-                    _merge_copies(m, case, user)
-        except CaseError as exc:
-            result.skipped.append((m, str(exc)))
-            continue
-        result.done.append(m)
+
+    def act(m: Mention) -> None:
+        casework.merge_into_case(m, case, user)
+        if with_copies:
+            _merge_copies(m, case, user)
+
+    _one_by_one(todo, result, act)
     return result
 
 
@@ -167,16 +171,13 @@ def reassign(mentions: list[Mention], user: Any, section: Section) -> BulkResult
     feedback for retraining); items already on that section are left alone."""
     require_bulk(user, mentions)
     result = BulkResult()
-    for m in mentions:
-        m.refresh_from_db(fields=["review", "section"])
-        if not _pending_or_skip(m, result):
-            continue
+    todo = []
+    for m in _pending(mentions, result, "section"):
         if m.section_id == section.pk:
             result.skipped.append((m, f"已是{section.name}"))
-            continue
-        with transaction.atomic():
-            casework.correct_mention(m, user, "section", section.code)
-        result.done.append(m)
+        else:
+            todo.append(m)
+    _one_by_one(todo, result, lambda m: casework.correct_mention(m, user, "section", section.code))
     return result
 
 
