@@ -52,6 +52,7 @@ def build(rows: int) -> None:
 
     from response import roles
     from response.models import Mention, Source
+    from response.services import search_index
     from response.services.bureau_config import load_bureau
 
     load_bureau()
@@ -66,6 +67,7 @@ def build(rows: int) -> None:
             # Fresh planner statistics: a migration since the last run (new column or index) leaves
             # them stale, and the first measurements would describe the planner, not the pages.
             cur.execute("ANALYZE response_mention")
+            cur.execute("ANALYZE response_mentionsearch")
         return
     print(f"building {rows - have} mentions …", flush=True)
     started = time.perf_counter()
@@ -87,7 +89,7 @@ def build(rows: int) -> None:
                 source_id, url, url_hash, title, text, published_at, fetched_at, author, origin, encoding, extra,
                 parse_error, analysed_at, sentiment, sentiment_scores, sentiment_terms, urgency, level,
                 urgency_reasons, section_id, section_confidence, section_via, section_reason, keywords,
-                matched_plans, flagged, event_id, review, dismiss_reason)
+                matched_plans, flagged, event_id, event_lead, review, dismiss_reason)
             SELECT
                 (%(sources)s::bigint[])[1 + g %% 40],
                 'http://127.0.0.1:9/bench/' || g || '.html', md5('bench' || g), t.title,
@@ -103,13 +105,19 @@ def build(rows: int) -> None:
                 '["负面情感"]', (%(sections)s::bigint[])[1 + g %% array_length(%(sections)s::bigint[], 1)],
                 0.9, 'rule', '分办规则', '[{{"plan": "律师公证", "term": "律师", "start": 6, "end": 8}}]',
                 '["律师公证"]', g %% 5 = 0,
-                CASE WHEN g %% 3 = 0 THEN %(first_event)s + g %% 20000 END, 'pending', ''
+                CASE WHEN g %% 3 = 0 THEN %(first_event)s + g %% 20000 END,
+                -- One copy of each story leads it in the queue: the first of its copies.
+                g %% 3 <> 0 OR g <= 60000, 'pending', ''
             FROM generate_series(%(start)s, %(stop)s) g
             CROSS JOIN LATERAL (SELECT ({titles})[1 + g %% 8] AS title) t
             CROSS JOIN LATERAL (SELECT ((g::bigint * 7919) %% 100)::smallint AS urgency) u
         """, {"sources": source_ids, "sections": section_ids, "text": TEXT, "first_event": first_event,
               "start": have + 1, "stop": rows})
+    # Rows inserted in SQL have no search rows (``Mention.save`` writes them): the text search needs them.
+    search_index.index_missing(batch=200_000)
+    with connection.cursor() as cur:
         cur.execute("ANALYZE response_mention")
+        cur.execute("ANALYZE response_mentionsearch")
         cur.execute("ANALYZE response_event")
     print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
 

@@ -7,6 +7,7 @@ class ResponseConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from response.services.analyzer_config import connect_signals
+        from response.services import analyzer_config, search_index
 
-        connect_signals()
+        analyzer_config.connect_signals()
+        search_index.connect_signals()

@@ -8,7 +8,7 @@ from .cases import (
     Extension,
     ResponseDraft,
 )
-from .mentions import LEVEL_CHOICES, Event, Feedback, Mention, Sentiment, SpikeAlert
+from .mentions import LEVEL_CHOICES, Event, Feedback, Mention, MentionSearch, Sentiment, SpikeAlert
 from .monitoring import KeywordPlan, RoutingRule
 from .organisation import Section
 from .policy import CalendarDay, Channel, Clock, ConfigVersion, DeadlinePolicy, Level
@@ -18,6 +18,6 @@ from .sources import CrawlRun, Reach, Source
 __all__ = [
     "AuditEntry", "CalendarDay", "DigestDelivery", "Case", "CaseClock", "CaseNote", "CaseResponse", "CaseSequence", "Channel", "Clock",
     "ConfigVersion", "Consultation", "CrawlRun", "DeadlinePolicy", "Event", "Extension", "Feedback", "KeywordPlan",
-    "LEVEL_CHOICES", "Level", "Mention", "Notification", "Reach", "RoutingRule", "Section",
+    "LEVEL_CHOICES", "Level", "Mention", "MentionSearch", "Notification", "Reach", "RoutingRule", "Section",
     "ResponseDraft", "SavedFilter", "Sentiment", "Source", "SpikeAlert",
 ]

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from response import roles
 from response.models import Case, Mention, SavedFilter, Section
 from response.services.case_export import TICKET_PREFIX
+from response.services.search_index import text_match
 from response.services.stats import period_bounds
 
 RESULT_LIMIT = 100
@@ -77,7 +78,7 @@ def search_mentions(user: Any, data: dict[str, Any]) -> QuerySet[Mention]:
     qs = visible_mentions(user)
     term = (data.get("q") or "").strip()
     if term:
-        qs = qs.filter(Q(title__icontains=term) | Q(text__icontains=term) | Q(extra__ticket_no__icontains=term)
+        qs = qs.filter(text_match(term) | Q(extra__ticket_no__icontains=term)
                        | Q(cases__number__iexact=term)).distinct()
     if data.get("review"):
         qs = qs.filter(review=data["review"])

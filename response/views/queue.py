@@ -22,6 +22,7 @@ from django.utils import timezone
 from response.forms import DISMISS_REASONS, QueueFilterForm
 from response.models import Level, Mention, SavedFilter, Section
 from response.services.bulk import BULK_LIMIT
+from response.services.search_index import text_match
 from response.views.access import review_required
 
 PAGE_SIZE = 50
@@ -94,7 +95,7 @@ def apply_filters(qs: QuerySet[Mention], form: QueueFilterForm) -> QuerySet[Ment
         qs = qs.filter(fetched_at__gte=since)
     if data.get("q"):
         term = data["q"].strip()
-        qs = qs.filter(Q(title__icontains=term) | Q(text__icontains=term))
+        qs = qs.filter(text_match(term))
     return qs
 
 
