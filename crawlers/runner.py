@@ -5,6 +5,10 @@ site must never hang the caller: each crawl is ``python -m crawlers.run`` in its
 process group, killed outright when ``timeout`` passes. On Linux the child also dies with
 its runner (PR_SET_PDEATHSIG), and the one temp directory it writes in is removed on every
 path; one left by a runner killed outright is swept by the next crawl on the host.
+
+While the child runs, the items it has written so far are handed to the caller's ``on_items``
+every ``POLL_SECONDS``: a long crawl's first items are stored and judged within seconds, not
+after its last page.
 """
 
 from __future__ import annotations
@@ -37,6 +41,11 @@ LOG_TAIL_CHARS = 4000
 TEMP_PREFIX = "yuqing-crawl-"
 OWNER_FILE = "owner"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+# How often the runner looks for new items while the child crawls: short against the ten seconds
+# a new article may take to reach the duty queue, long enough that a chunk holds several items.
+POLL_SECONDS = 0.5
+
+ItemsCallback = Callable[[list[dict[str, Any]]], None]
 
 
 def temp_root() -> Path:
@@ -115,17 +124,51 @@ class CrawlResult:
     log_tail: str = ""
 
 
-def _read_items(path: Path) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    if not path.exists():
+class ItemFeed:
+    """The items a crawl child has appended to its items file since the last read.
+
+    Only whole lines (ending in "\n") are taken: the child may be half way through writing the
+    last one, which waits for the next read. The file is read as bytes so a line cut in the middle
+    of a UTF-8 character is never decoded; a newline byte never occurs inside one.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+
+    def read(self, *, final: bool = False) -> list[dict[str, Any]]:
+        """New whole lines as items. ``final`` (the child is dead) also takes a last line without
+        its newline if it parses; the half-written line of a killed crawl is dropped."""
+        try:
+            with self.path.open("rb") as handle:
+                handle.seek(self.offset)
+                data = handle.read()
+        except FileNotFoundError:
+            return []  # the child has not opened it yet (or never will)
+        end = data.rfind(b"\n") + 1
+        self.offset += end
+        items = [item for line in data[:end].splitlines() if (item := self._parse(line)) is not None]
+        rest = data[end:]
+        if final and rest.strip():
+            self.offset += len(rest)
+            # Whole but for its newline, or the half-written line of a killed crawl: dropped.
+            item = self._parse(rest, quiet=True)
+            if item is not None:
+                items.append(item)
         return items
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError:
-                break  # the last line of a killed crawl may be half written
-    return items
+
+    def _parse(self, line: bytes, *, quiet: bool = False) -> dict[str, Any] | None:
+        if not line.strip():
+            return None
+        try:
+            item = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            item = None
+        if not isinstance(item, dict):
+            if not quiet:
+                logger.warning("crawl.bad_item_line path=%s", self.path)
+            return None
+        return item
 
 
 def _tail(path: Path) -> str:
@@ -137,12 +180,16 @@ def _tail(path: Path) -> str:
 
 
 def run_crawl(source: dict[str, Any], state: dict[str, Any] | None = None, *,
-              timeout: float = 600) -> CrawlResult:
+              timeout: float = 600, on_items: ItemsCallback | None = None) -> CrawlResult:
     """Crawl one source in a subprocess and return its items, new state and stats.
 
     The spider is asked to close itself at 80 % of ``timeout`` (so it can still save its
     state); at ``timeout`` the process group is killed and the items it had already written
     are returned with an error.
+
+    ``on_items`` receives the items in chunks as the child writes them, each item once, the
+    last chunk after the child has exited (a killed child's included); the result lists them
+    all again. An exception raised by ``on_items`` kills the child and propagates.
     """
     state = state or {}
     started = time.monotonic()
@@ -152,7 +199,7 @@ def run_crawl(source: dict[str, Any], state: dict[str, Any] | None = None, *,
     tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=root))
     try:
         (tmp / OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}", "utf-8")
-        outcome, log_tail = _crawl_in(tmp, source, state, timeout, started)
+        outcome, log_tail = _crawl_in(tmp, source, state, timeout, started, on_items)
     finally:
         # Every path, KeyboardInterrupt and SystemExit included: the child is dead by now.
         shutil.rmtree(tmp, ignore_errors=True)
@@ -165,8 +212,22 @@ def run_crawl(source: dict[str, Any], state: dict[str, Any] | None = None, *,
     return outcome
 
 
+def _wait(proc: subprocess.Popen[bytes], timeout: float, poll: Callable[[], None]) -> int:
+    """Wait for the child as ``proc.wait(timeout)`` does, calling ``poll`` every POLL_SECONDS.
+    Time spent in ``poll`` counts against ``timeout``: it is the crawl's hard limit."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            return proc.wait(timeout=max(0.0, min(POLL_SECONDS, remaining)))
+        except subprocess.TimeoutExpired:
+            if remaining <= POLL_SECONDS:
+                raise
+        poll()
+
+
 def _crawl_in(tmp: Path, source: dict[str, Any], state: dict[str, Any], timeout: float,
-              started: float) -> tuple[CrawlResult, str]:
+              started: float, on_items: ItemsCallback | None) -> tuple[CrawlResult, str]:
     paths = {name: tmp / name for name in
              ("source.json", "state.json", "items.jsonl", "result.json", "crawl.log")}
     paths["source.json"].write_text(json.dumps(source, ensure_ascii=False), "utf-8")
@@ -181,12 +242,22 @@ def _crawl_in(tmp: Path, source: dict[str, Any], state: dict[str, Any], timeout:
     # Anything the child's libraries put in "the temp dir" lands in ours and goes with it.
     env["TMPDIR"] = str(tmp)
     killed = False
+    feed = ItemFeed(paths["items.jsonl"])
+    items: list[dict[str, Any]] = []
+
+    def hand_on(*, final: bool = False) -> None:
+        chunk = feed.read(final=final)
+        if chunk:
+            items.extend(chunk)
+            if on_items is not None:
+                on_items(chunk)
+
     preexec = _die_with_parent(os.getpid())
     with paths["crawl.log"].open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp,
                                 start_new_session=True, preexec_fn=preexec)
         try:
-            returncode = proc.wait(timeout=timeout)
+            returncode = _wait(proc, timeout, hand_on)
         except subprocess.TimeoutExpired:
             killed = True
             _kill_group(proc)
@@ -194,7 +265,7 @@ def _crawl_in(tmp: Path, source: dict[str, Any], state: dict[str, Any], timeout:
         except BaseException:
             _kill_group(proc)  # interrupted: never leave the crawl running on its own
             raise
-    items = _read_items(paths["items.jsonl"])
+    hand_on(final=True)  # the child is dead: what it wrote since the last poll
     log_tail = _tail(paths["crawl.log"])
     elapsed = round(time.monotonic() - started, 2)
     if not killed and returncode == 0 and paths["result.json"].exists():

@@ -9,10 +9,19 @@ from workers.base import yuqing_task
 # failed run of the source: it is recorded and reported, not retried (beat runs it again on schedule).
 @yuqing_task("yuqing.crawl.source", max_retries=2, dont_autoretry_for=(crawling.CrawlerCrashed,))
 def crawl_source(source_id: int) -> dict:
-    outcome = crawling.crawl_source(source_id)
-    # Items a dying crawler had already written are stored: they are judged all the same. Should
-    # this worker die before sending, the re-drive finds them stored and never sent.
-    redrive.send_analysis(outcome.new_ids)
+    sent: set[int] = set()
+
+    def send(ids: list[int]) -> None:
+        # Each chunk the crawl stores goes for analysis at once: a long crawl's first flagged
+        # item reaches the queue within seconds of being fetched, not after the crawl's last page.
+        redrive.send_analysis(ids)
+        sent.update(ids)
+
+    outcome = crawling.crawl_source(source_id, on_new_ids=send)
+    # Items a dying crawler had already written are stored: they are judged all the same. Only
+    # what was not sent during the crawl goes now (a chunk whose sending failed). Should this
+    # worker die before sending, the re-drive finds them stored and never sent.
+    redrive.send_analysis([pk for pk in outcome.new_ids if pk not in sent])
     if outcome.crashed:
         raise crawling.CrawlerCrashed(f"采集进程未能运行完毕（采集记录 {outcome.run_id}）：{outcome.error}")
     return {"run": outcome.run_id, "found": outcome.found, "new": len(outcome.new_ids), "new_ids": outcome.new_ids,

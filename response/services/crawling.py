@@ -1,9 +1,15 @@
-"""Run one source's crawl (in a subprocess, via crawlers.runner), store items, keep source health."""
+"""Run one source's crawl (in a subprocess, via crawlers.runner), store items, keep source health.
+
+Items are stored in chunks while the crawl runs (the runner hands on what the child has written
+every half second), so the first of a long crawl's items are judged within seconds.
+"""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -139,12 +145,81 @@ def crawl_config(source: Source, now: datetime | None = None) -> dict:
     return config
 
 
-def crawl_source(source_id: int, *, timeout: float = CRAWL_TIMEOUT) -> CrawlOutcome:
+# Canonical URL hashes per query (SQLite's bound-parameter limit).
+HASHES_PER_QUERY = 500
+
+
+class _Store:
+    """Stores a crawl's items chunk by chunk as the runner hands them on, and reports each chunk's
+    new mentions at once. A chunk that fails to store is kept for one more try after the crawl:
+    the crawl goes on, and storing is idempotent by canonical URL."""
+
+    def __init__(self, source: Source, on_new_ids: Callable[[list[int]], Any] | None) -> None:
+        self.source = source
+        self.on_new_ids = on_new_ids
+        self.new_ids: list[int] = []
+        self.failed: list[dict[str, Any]] = []
+        # Mentions with a higher id were stored after the crawl began: a failed chunk's items
+        # stored before its error are found again by this, not lost from ``new_ids``.
+        self.before = Mention.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    def chunk(self, items: list[dict[str, Any]]) -> None:
+        try:
+            # ingest_items compares the newest publication time with this object's: read what
+            # the previous chunk stored, or an older chunk would move it back.
+            self.source.refresh_from_db(fields=["newest_item_at"])
+            ids = ingest_items(self.source, items)
+        except Exception:
+            logger.exception("crawl.chunk_store_failed", extra={"source": self.source.slug,
+                                                                 "items": len(items)})
+            self.failed.extend(items)
+            return
+        self._found(ids)
+
+    def retry_failed(self) -> None:
+        """Store the failed chunks again; an error now fails the crawl as it always did."""
+        if not self.failed:
+            return
+        items, self.failed = self.failed, []
+        self.source.refresh_from_db(fields=["newest_item_at"])
+        ids = ingest_items(self.source, items)
+        self._found(self._stored_before_error(items, known=set(self.new_ids) | set(ids)) + ids)
+
+    def _stored_before_error(self, items: list[dict[str, Any]], known: set[int]) -> list[int]:
+        """The failed chunks' mentions stored before their error: new in this crawl, never reported."""
+        urls = [(i.get("canonical_url") or i.get("url") or "").strip() for i in items]
+        hashes = [Mention.hash_url(url) for url in dict.fromkeys(urls) if url]
+        found: list[int] = []
+        for start in range(0, len(hashes), HASHES_PER_QUERY):
+            found += (Mention.objects.filter(source=self.source, pk__gt=self.before,
+                                             url_hash__in=hashes[start:start + HASHES_PER_QUERY])
+                      .values_list("pk", flat=True))
+        return sorted(set(found) - known)
+
+    def _found(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        self.new_ids.extend(ids)
+        if self.on_new_ids is None:
+            return
+        try:
+            self.on_new_ids(ids)
+        except Exception:  # the mentions are stored: the caller (or the re-drive) sends them later
+            logger.exception("crawl.new_ids_callback_failed", extra={"source": self.source.slug})
+
+
+def crawl_source(source_id: int, *, timeout: float = CRAWL_TIMEOUT,
+                 on_new_ids: Callable[[list[int]], Any] | None = None) -> CrawlOutcome:
+    """Crawl one source, storing its items as they are found; ``on_new_ids`` is called with the ids
+    of each chunk's new mentions (each id once) while the crawl still runs. The outcome lists them
+    all; a caller whose ``on_new_ids`` raised sends the rest from there."""
     source = Source.objects.get(pk=source_id)
     run = CrawlRun.objects.create(source=source)
     now = timezone.now()
+    store = _Store(source, on_new_ids)
     try:
-        result = run_crawl(crawl_config(source, now), source.crawl_state or {}, timeout=timeout)
+        result = run_crawl(crawl_config(source, now), source.crawl_state or {}, timeout=timeout,
+                           on_items=store.chunk)
     except Exception as exc:  # the runner could not even start the child: record it, then fail
         logger.exception("crawl.runner_failed", extra={"source": source.slug})
         result = None
@@ -157,9 +232,8 @@ def crawl_source(source_id: int, *, timeout: float = CRAWL_TIMEOUT) -> CrawlOutc
             error = _crash_report(result)
             logger.error("crawl.crashed", extra={"source": source.slug, "error": error})
 
-    new_ids: list[int] = []
-    if result is not None:
-        new_ids = ingest_items(source, result.items)
+    store.retry_failed()
+    new_ids = store.new_ids
     with transaction.atomic():
         source = Source.objects.select_for_update().get(pk=source_id)
         source.last_run_at = now

@@ -274,7 +274,7 @@ def test_the_crawl_task_stamps_and_sends_what_it_stored(news, monkeypatch):
     mentions = [MentionFactory(source=news, **KNIFE), MentionFactory(source=news, **CALM)]
     run = CrawlRun.objects.create(source=news)
     outcome = crawling.CrawlOutcome(run_id=run.pk, found=2, new_ids=[m.pk for m in mentions])
-    monkeypatch.setattr(crawling, "crawl_source", lambda source_id: outcome)
+    monkeypatch.setattr(crawling, "crawl_source", lambda source_id, **kwargs: outcome)
     assert crawl_task.delay(news.pk).get()["new"] == 2
     for mention in Mention.objects.filter(pk__in=outcome.new_ids):
         assert mention.analysis_queued_at is not None and mention.analysed_at is not None
