@@ -34,6 +34,7 @@ BATCH_SIZE = 50
 # died holding them, or the message was lost), at most RESENDS times before they are reported.
 RESEND_AFTER = judgement.RESEND_AFTER
 RESENDS = 3
+MIN_POLL = 0.05  # seconds between counts of what is left, at the start of a run
 
 
 class ReanalysisError(Exception):
@@ -168,7 +169,7 @@ class Progress:
 
 def run(since: date | None = None, source: str | None = None, *, in_process: bool | None = None,
         wait: bool = True, restart: bool = False, batch_size: int = BATCH_SIZE,
-        progress: Callable[[int, int], None] | None = None, poll: float = 0.2,
+        progress: Callable[[int, int], None] | None = None, poll: float = 1.0,
         timeout: float | None = None) -> Outcome:
     """Judge the mentions (fetched since ``since``, of ``source``) again. ``in_process`` defaults to
     "no broker" (embedded mode); with workers the batches are sent and, when ``wait``, this waits
@@ -214,7 +215,8 @@ def _wait(state: RunState, total: int, report: Callable[[int, int], None], *, po
           timeout: float | None, batch_size: int) -> int:
     """Poll the database (the record) until the run's mentions are all judged again; re-send what
     a dead worker held or a lost message carried, a few times, then give up and report it."""
-    deadline = time.monotonic() + timeout if timeout else None
+    started = time.monotonic()
+    deadline = started + timeout if timeout else None
     last_change, last_remaining, resends = time.monotonic(), None, 0
     while True:
         remaining = pending(state).count()
@@ -236,7 +238,9 @@ def _wait(state: RunState, total: int, report: Callable[[int, int], None], *, po
             last_change = time.monotonic()
         if deadline is not None and time.monotonic() > deadline:
             return total - remaining
-        time.sleep(poll)
+        # Short polls while the run is young, ``poll`` at most: a run of seconds is not rounded up
+        # to the next poll, and a run of hours does not count its mentions many times a second.
+        time.sleep(min(poll, max(MIN_POLL, (time.monotonic() - started) / 20)))
 
 
 def summary(outcome: Outcome) -> dict[str, Any]:
