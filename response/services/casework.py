@@ -326,6 +326,11 @@ def closure_blockers(case: Case) -> list[str]:
     if needs_response and not case.responses.exists():
         what = f"{level.code}级案件" if level and level.requires_response else "网络舆情案件"
         missing.append(f"{what}须先记录回应")
+    waiting = case.drafts.filter(state=ResponseDraft.State.PENDING).count()
+    if waiting:
+        # Filed with a draft still before a leader, the draft would wait in the leader's list for
+        # ever and could never be approved (a filed case takes no response).
+        missing.append(f"尚有 {waiting} 份回应送审稿待领导审核，须审核通过或退回")
     return missing
 
 

@@ -40,6 +40,7 @@ def default_approver(case: Case) -> Any:
 def pending_for(user: Any) -> QuerySet:
     """Drafts waiting for this leader's decision, oldest first (the clocks run)."""
     return (ResponseDraft.objects.filter(approver=user, state=ResponseDraft.State.PENDING)
+            .exclude(case__state__in=(Case.State.CLOSED, Case.State.DISMISSED))  # filed before the check
             .select_related("case", "case__level", "case__section", "submitted_by").order_by("submitted_at"))
 
 

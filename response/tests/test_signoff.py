@@ -188,3 +188,31 @@ def test_switching_sign_off_in_the_level_list_is_audited(admin_client, bureau):
         "I": True, "II": False, "III": True, "IV": False}
     rows = AuditEntry.objects.filter(action="config_change", field="requires_signoff")
     assert sorted(rows.values_list("old", "new")) == [("否", "是"), ("是", "否")]
+
+
+def test_a_case_is_not_filed_while_a_draft_waits_for_its_leader(world):
+    case, clerk, chen = world["case"], world["clerk"], world["chen"]
+    with freeze_time("2026-03-02 10:00:00+08:00"):
+        first = signoff.submit(case, clerk, text=FIRST, channel="官方微博", kind=Clock.FIRST_STATEMENT, approver=chen)
+        answer = signoff.submit(case, clerk, text="经查，该律所已被立案调查，当事人权益将依法保障。", channel="官方网站",
+                                approver=chen)
+        signoff.approve(answer, chen)
+    with freeze_time("2026-03-03 10:00:00+08:00"):
+        with pytest.raises(CaseError, match="尚有 1 份回应送审稿待领导审核"):
+            casework.close_case(case, clerk, "已回应并办结")
+        case.refresh_from_db()
+        assert case.state != case.State.CLOSED and signoff.pending_for(chen).get() == first
+        signoff.return_draft(first, chen, comment="已有正式回应，首次发布稿不再发布")
+        casework.close_case(case, clerk, "已回应并办结")
+    case.refresh_from_db()
+    assert case.state == case.State.CLOSED and not signoff.pending_for(chen).exists()
+
+
+def test_a_draft_left_on_a_case_filed_before_the_check_leaves_the_leaders_list(world):
+    case, clerk, chen = world["case"], world["clerk"], world["chen"]
+    with freeze_time("2026-03-02 10:00:00+08:00"):
+        signoff.submit(case, clerk, text=FIRST, channel="官方微博", kind=Clock.FIRST_STATEMENT, approver=chen)
+    assert signoff.pending_for(chen).count() == 1
+    case.state = case.State.CLOSED
+    case.save(update_fields=["state"])
+    assert not signoff.pending_for(chen).exists()
