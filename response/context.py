@@ -1,4 +1,5 @@
-"""Template context on every page: the calendar warning duty officers and the office must see."""
+"""Template context on every page: the calendar warning duty officers and the office must see, and
+whether the admin (管理后台) link shows."""
 from __future__ import annotations
 
 from django.db import DatabaseError
@@ -16,9 +17,11 @@ def calendar_banner(request: HttpRequest) -> dict:
 
     try:
         years = banner_years()
+        uses_admin = roles.uses_admin(user)
     except DatabaseError:  # a page must render even before `yuqing migrate` finished
         return {}
     return {
         "unknown_calendar_years": years,
-        "show_calendar_banner": bool(years) and (roles.sees_all_cases(user) or user.is_staff),
+        "show_calendar_banner": bool(years) and (roles.sees_all_cases(user) or uses_admin),
+        "uses_admin": uses_admin,
     }

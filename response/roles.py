@@ -85,6 +85,11 @@ def manages_digest(user) -> bool:
     return bool(roles_of(user) & {OFFICE, ADMIN})
 
 
+def uses_admin(user) -> bool:
+    """The admin (管理后台): the office and admins by role, and accounts marked ``is_staff``."""
+    return bool(user.is_active and (user.is_staff or roles_of(user) & {OFFICE, ADMIN}))
+
+
 def gets_alerts(user) -> bool:
     """In-page alerts (new I/II items, cases turning overdue) are for whoever watches the queue."""
     return can_review(user)

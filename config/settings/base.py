@@ -19,7 +19,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "response.admin_site.BureauAdminConfig",  # django.contrib.admin, open to the office by role
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

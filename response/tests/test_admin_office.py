@@ -17,11 +17,27 @@ LONG = ("关于进一步加强和规范全市律师事务所执业活动监督�
 
 @pytest.fixture
 def office(bureau):
+    # No is_staff: the role alone opens the admin.
     user = UserFactory(username="office_zhang", first_name="办公室张主任", roles=[roles.OFFICE])
-    user.is_staff = True
-    user.save()
     roles.ensure_groups()  # grants the office its admin permissions
     return user
+
+
+@pytest.mark.django_db
+def test_the_office_role_opens_the_admin_and_shows_its_link_others_do_not(client, office) -> None:
+    assert not office.is_staff
+    duty = UserFactory(username="duty_chen", roles=[roles.DUTY_OFFICER])
+    client.force_login(duty)
+    assert "管理后台</a>" not in client.get(reverse("queue")).content.decode()
+    denied = client.get(reverse("admin:index"))
+    assert denied.status_code == 302 and reverse("admin:login") in denied["Location"]
+    client.force_login(office)
+    assert f'href="{reverse("admin:index")}">管理后台</a>' in client.get(reverse("dashboard")).content.decode()
+    index = client.get(reverse("admin:index"))
+    assert index.status_code == 200 and "舆情监测与回应系统 · 管理后台" in index.content.decode()
+    office.is_active = False
+    office.save()
+    assert client.get(reverse("admin:index")).status_code == 302
 
 
 @pytest.mark.django_db
