@@ -136,3 +136,19 @@ def test_search_is_in_the_navigation(client, users, world):
     page = client.get(reverse("cases")).content.decode()
     assert f'href="{reverse("search")}"' in page and "全局搜索" in page
     assert timezone.now() - world["pending"].fetched_at < timedelta(hours=1)
+
+
+def test_the_case_board_saves_its_filter_and_replays_it(client, users, world):
+    client.force_login(users["duty"])
+    plain = client.get(reverse("cases")).content.decode()
+    assert 'id="cases-save-filter"' not in plain  # nothing filtered, nothing to save
+    board = client.get(reverse("cases"), {"section": "notary", "finished": "1"})
+    html = board.content.decode()
+    assert 'id="cases-save-filter"' in html and 'value="section=notary&amp;finished=1"' in html
+    client.post(reverse("saved_filter_save"), {"scope": "cases", "name": "公证科全部", "query": board.context["filter_query"],
+                                               "next": "/cases/?section=notary&finished=1"})
+    saved = m.SavedFilter.objects.get(user=users["duty"], scope="cases")
+    again = client.get(reverse("cases") + "?" + saved.query)
+    shown = {c.pk for _, _, rows in again.context["columns"] for c in rows} | {c.pk for c in again.context["finished"]}
+    assert world["ticket_case"].pk in shown and world["old_case"].pk not in shown
+    assert f'href="/cases/?{saved.query.replace("&", "&amp;")}">公证科全部</a>' in again.content.decode()

@@ -1,6 +1,8 @@
 """Cases: the board (by state and section, overdue first) and one case with its timeline and forms."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -34,6 +36,7 @@ from response.models import (
     Extension,
     Level,
     ResponseDraft,
+    SavedFilter,
     Section,
 )
 from response.services import assignment, casework, notes, signoff
@@ -87,11 +90,19 @@ def case_board(request: HttpRequest) -> HttpResponse:
         "columns": columns, "finished": finished, "show_finished": show_finished,
         "sections": sections, "current_section": code, "counts": counts, "now": timezone.now(),
         "mine": mine, "my_open_count": my_open.count(),
+        "saved_filters": SavedFilter.objects.filter(user=request.user, scope=SavedFilter.Scope.CASES),
+        "filter_query": _board_query(request),
         "pending_signoffs": signoff.pending_for(request.user).count() if roles.is_leader(request.user) else 0,
         "can_register_policy": roles.can_review(request.user),
         "policy_form": PolicyDocumentForm(initial={"released_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
                                                    "section": "office"}),
     })
+
+
+def _board_query(request: HttpRequest) -> str:
+    """The board's own filters of this page, as a query a saved filter can replay ("" when none)."""
+    kept = {k: request.GET[k] for k in ("section", "mine", "finished") if request.GET.get(k) not in (None, "", "0")}
+    return urlencode(kept)
 
 
 def _open_counts(cases) -> dict[str, int]:
