@@ -29,7 +29,10 @@ from response.services import judgement
 logger = logging.getLogger(__name__)
 
 BATCH_TASK = "yuqing.analyse.batch"
-BATCH_SIZE = 50
+# Larger than a crawl's batches (redrive.BATCH_SIZE, 50, sent as soon as stored): nothing here waits
+# on the first batch, and each batch's fixed cost (its ~28 queries, the event look-ups) is shared by
+# twice the mentions — judging again ran ~25 % faster through two worker processes than with 50.
+BATCH_SIZE = 100
 # Unfinished mentions whose lease ran out this long ago are sent again while waiting (a worker
 # died holding them, or the message was lost), at most RESENDS times before they are reported.
 RESEND_AFTER = judgement.RESEND_AFTER
