@@ -14,7 +14,11 @@ In one run, on this machine:
    start → every mention judged; and the latency from crawl start to the first flagged item;
 3. ``yuqing reanalyze`` of the stored mentions through the same worker (command start → every
    mention judged again, queue and cases updated);
-and the ratios of 2 and 3 to 1. ``--profile`` adds a cProfile of judging the stored mentions again
+and the ratios of 2 and 3 to 1. Then 4. the latency under the default schedules: with
+``install_schedules``' beat entries and a real ``celery beat`` (DatabaseScheduler), a source polled
+every minute gets a new article (one the plans flag) at a random moment after a crawl, ``--latency``
+times (default 3; 0 skips it): article in the feed → its item judged and in the queue, against the
+goal of the poll interval + 10 s. ``--profile`` adds a cProfile of judging the stored mentions again
 in this process (eager path), the split between analysis, database and Redis.
 """
 from __future__ import annotations
@@ -48,11 +52,21 @@ MESSAGES = ROOT / "analysis/data/teddy2020_messages.csv.gz"
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/yuqing_bench_pipeline"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
 NAMESPACE = "yuqing-bench-pipeline"
+# Politeness delay off: the site is the bench's own, on loopback.
+FAST_CRAWL = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RANDOMIZE_DOWNLOAD_DELAY": False,
+              "CONCURRENT_REQUESTS_PER_DOMAIN": 8}
 
 
 def real_articles(n: int) -> list[dict]:
     """N real texts: 新闻联播 news (336 articles), then citizens' messages to a government board
     (2,327), the mix a Justice Bureau's sources bring. Each text is used once."""
+    out = real_texts()
+    if len(out) < n:
+        raise SystemExit(f"只有 {len(out)} 篇真实文本，少于 --articles {n}")
+    return [dict(a, id=i) for i, a in enumerate(out[:n])]
+
+
+def real_texts() -> list[dict]:
     out: list[dict] = []
     for path in NEWS:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
@@ -64,9 +78,7 @@ def real_articles(n: int) -> list[dict]:
             text = row["text"].strip()
             head = text.split("尊敬", 1)[0].split("。", 1)[0]
             out.append({"title": head[:40], "text": text})
-    if len(out) < n:
-        raise SystemExit(f"只有 {len(out)} 篇真实文本，少于 --articles {n}")
-    return [dict(a, id=i) for i, a in enumerate(out[:n])]
+    return out
 
 
 def check_services(db_url: str, redis_url: str) -> str | None:
@@ -125,6 +137,21 @@ def article_page(a: dict, published: datetime) -> str:
             f"<div class='footer'>版权所有 闽南日报社 闽ICP备00000000号</div></body></html>")
 
 
+def feed_item(base: str, path: str, a: dict, published: datetime) -> str:
+    return (f"<item><title>{html.escape(a['title'])}</title><link>{base}{path}</link>"
+            f"<guid>{base}{path}</guid><pubDate>{format_datetime(published)}</pubDate>"
+            f"<description>{html.escape(a['text'][:80])}</description></item>")
+
+
+def rss_feed(base: str, items: list[str]) -> str:
+    """A feed of ``items``, newest first."""
+    return ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>闽南日报 · 要闻</title>"
+            f"<link>{base}/</link><description>要闻</description>{''.join(items)}</channel></rss>")
+
+
+FEED_TYPE = "application/rss+xml; charset=utf-8"
+
+
 def start_site(articles: list[dict]):
     from crawlers.tests.site import Site
 
@@ -134,12 +161,8 @@ def start_site(articles: list[dict]):
     for a in articles:
         published = now - timedelta(minutes=len(articles) - a["id"])
         site.add(f"/news/{a['id']}.html", article_page(a, published))
-        items.append(f"<item><title>{html.escape(a['title'])}</title><link>{site.base}/news/{a['id']}.html</link>"
-                     f"<guid>{site.base}/news/{a['id']}.html</guid><pubDate>{format_datetime(published)}</pubDate>"
-                     f"<description>{html.escape(a['text'][:80])}</description></item>")
-    feed = ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>闽南日报 · 要闻</title>"
-            f"<link>{site.base}/</link><description>要闻</description>{''.join(reversed(items))}</channel></rss>")
-    site.add("/feed.xml", feed, content_type="application/rss+xml; charset=utf-8")
+        items.append(feed_item(site.base, f"/news/{a['id']}.html", a, published))
+    site.add("/feed.xml", rss_feed(site.base, list(reversed(items))), content_type=FEED_TYPE)
     return site
 
 
@@ -197,8 +220,7 @@ def whole_run(site, n: int, timeout: float) -> dict:
 
     source = Source.objects.create(
         slug="bench-rss", name="闽南日报", kind=Source.Kind.RSS, url=f"{site.base}/feed.xml", reach="provincial",
-        settings={"max_articles": n + 100, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
-                  "RANDOMIZE_DOWNLOAD_DELAY": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 8})
+        settings={"max_articles": n + 100, **FAST_CRAWL})
     t0 = time.monotonic()
     current_app.send_task("yuqing.crawl.source", args=[source.pk])
     first_flagged = crawled = None
@@ -225,6 +247,120 @@ def reanalyze_through_workers() -> dict:
     return {"done": outcome.done, "total": outcome.total, "seconds": time.monotonic() - t}
 
 
+# The latency figure: a source polled every minute under the default beat schedules.
+LATENCY_MINUTES = 1
+LATENCY_GOAL_EXTRA = 10  # seconds beyond the poll interval (issue 16)
+LATENCY_OLD_ITEMS = 5
+
+
+class LatestFeed:
+    """The latency source's feed on the bench site: a few older items, each new one on top. The
+    article's page is served before the feed names it, as a site publishes."""
+
+    def __init__(self, site, old: list[dict]) -> None:
+        self.site, self.items = site, []
+        now = datetime.now(UTC)
+        for i, a in enumerate(old):
+            self.publish(a, now - timedelta(hours=len(old) - i))
+
+    @staticmethod
+    def path(a: dict) -> str:
+        return f"/latest/{a['id']}.html"
+
+    def publish(self, a: dict, published: datetime) -> None:
+        self.site.add(self.path(a), article_page(a, published))
+        self.items.insert(0, feed_item(self.site.base, self.path(a), a, published))
+        self.site.add("/latest.xml", rss_feed(self.site.base, self.items), content_type=FEED_TYPE)
+
+
+def texts_for_latency(spare: list[dict], n: int) -> tuple[list[dict], list[dict]]:
+    """From texts the whole run did not use: ``n`` that the database's plans flag (their items go
+    to the queue) and a few that they do not (the feed's older items)."""
+    from response.models import KeywordPlan
+    from response.services.judgement import standalone_analyzer
+
+    flagging = set(KeywordPlan.objects.filter(flags=True, enabled=True).values_list("name", flat=True))
+    analyzer = standalone_analyzer()
+    flagged: list[dict] = []
+    calm: list[dict] = []
+    # Long enough that the article extractor takes the page's text as it takes the whole run's.
+    texts = [dict(a, id=100000 + i) for i, a in enumerate(spare) if len(a["text"]) >= 200 and a["title"].strip()]
+    for start in range(0, len(texts), 50):
+        batch = texts[start:start + 50]
+        for a, result in zip(batch, analyzer.analyze_many(batch)):
+            plans = {hit["plan"] for hit in result["keywords"]}
+            (flagged if plans & flagging else calm).append(a)
+        if len(flagged) >= n and len(calm) >= LATENCY_OLD_ITEMS:
+            break
+    if len(flagged) < n:
+        raise SystemExit(f"余下的真实文本中只有 {len(flagged)} 篇会进入研判队列，少于 {n}")
+    return flagged[:n], calm[:LATENCY_OLD_ITEMS]
+
+
+def start_beat(env: dict, log: Path, tmp: Path) -> subprocess.Popen:
+    """celery beat as deployed (docker-compose.yml): the schedules stored in the database."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "INFO",
+         "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler", "-s", str(tmp / "celerybeat-schedule")],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+
+def latest_run(source, *, timeout: float):
+    """The source's newest crawl run once it has finished (None if it does not within ``timeout`` s)."""
+    from response.models import CrawlRun
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = CrawlRun.objects.filter(source=source).order_by("-started_at").first()
+        if run is not None and run.finished_at is not None:
+            return run
+        time.sleep(0.2)
+    return None
+
+
+def poll_latency(site, spare: list[dict], trials: int, env: dict, tmp: Path) -> dict:
+    """New article at the source → its item judged and flagged, ``trials`` times, with the default
+    schedules and a real beat: each article appears at a random moment after a crawl."""
+    import random
+
+    from response.models import CrawlRun, Mention, Source
+    from response.services.schedules import install_schedules
+
+    news, old = texts_for_latency(spare, trials)
+    feed = LatestFeed(site, old)
+    source = Source.objects.create(
+        slug="bench-latest", name="闽南日报·快讯", kind=Source.Kind.RSS, url=f"{site.base}/latest.xml",
+        reach="provincial", schedule_minutes=LATENCY_MINUTES, settings=dict(FAST_CRAWL))
+    install_schedules()
+    interval = LATENCY_MINUTES * 60
+    beat = start_beat(env, tmp / "beat.log", tmp)
+    figures: list[dict] = []
+    try:
+        run = latest_run(source, timeout=interval + 60)  # beat's first ticks: the older items
+        if run is None:
+            raise SystemExit(f"celery beat 未按计划采集，见 {tmp / 'beat.log'}")
+        for a in news:
+            time.sleep(random.uniform(0, interval))
+            after = time.time() - CrawlRun.objects.filter(source=source).latest("started_at").started_at.timestamp()
+            feed.publish(a, datetime.now(UTC))
+            t = time.monotonic()
+            seconds = None
+            while time.monotonic() - t < interval + 60:
+                if Mention.objects.filter(source=source, url__endswith=feed.path(a), flagged=True,
+                                          analysed_at__isnull=False).exists():
+                    seconds = time.monotonic() - t
+                    break
+                time.sleep(0.1)
+            figures.append({"after_crawl": after, "seconds": seconds})
+            # The next article comes after a crawl: the one that found this one.
+            latest_run(source, timeout=60)
+    finally:
+        stop(beat)
+    starts = list(CrawlRun.objects.filter(source=source).order_by("started_at").values_list("started_at", flat=True))
+    gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:])]
+    return {"interval": interval, "trials": figures, "gaps": gaps}
+
+
 def profile_in_process(top: int) -> str:
     from response.services import reanalysis
 
@@ -240,11 +376,27 @@ def profile_in_process(top: int) -> str:
     return f"进程内重新研判 {outcome.done} 条，{seconds:.1f} 秒（{outcome.done / seconds:.0f} 条/秒，含 cProfile 开销）\n" + buf.getvalue()
 
 
+def print_latency(lat: dict) -> None:
+    interval, goal = lat["interval"], lat["interval"] + LATENCY_GOAL_EXTRA
+    print(f"新文章出现在采集源 → 条目进入研判队列（默认计划，celery beat，采集间隔 {interval // 60} 分钟）：")
+    for i, t in enumerate(lat["trials"], 1):
+        took = f"{t['seconds']:.1f} 秒" if t["seconds"] is not None else f"超过 {interval + 60} 秒未进入"
+        print(f"  第 {i} 次（发布于上次采集开始后 {t['after_crawl']:.1f} 秒）：{took}")
+    seen = [t["seconds"] for t in lat["trials"] if t["seconds"] is not None]
+    worst = f"{max(seen):.1f} 秒" if len(seen) == len(lat["trials"]) else "超时"
+    print(f"  最长 {worst}，目标 ≤ {goal} 秒（采集间隔 + {LATENCY_GOAL_EXTRA} 秒）")
+    if lat["gaps"]:
+        print(f"  其间该源相邻两次采集开始相隔 {min(lat['gaps']):.1f}–{max(lat['gaps']):.1f} 秒"
+              f"（{len(lat['gaps']) + 1} 次采集）")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=1500)
     ap.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--timeout", type=float, default=1200)
+    ap.add_argument("--latency", type=int, default=3, metavar="N",
+                    help="new article → queue latency under the default schedules, N times (0 skips it)")
     ap.add_argument("--profile", action="store_true", help="also profile judging again in this process")
     ap.add_argument("--top", type=int, default=25)
     args = ap.parse_args()
@@ -264,6 +416,7 @@ def main() -> None:
         print(f"跳过端到端基准：{problem}")
         return
     articles = real_articles(args.articles)
+    spare = real_texts()[args.articles:]
     with tempfile.TemporaryDirectory(prefix="yuqing-bench-") as tmpdir:
         tmp = Path(tmpdir)
         setup_django(db_url, redis_url, tmp)
@@ -291,6 +444,8 @@ def main() -> None:
             re_rate = again["done"] / again["seconds"]
             print(f"yuqing reanalyze（经工作进程）：{again['done']}/{again['total']} 条，{again['seconds']:.1f} 秒，"
                   f"{re_rate:8.1f} 篇/秒，{re_rate / analyze_rate:.2f}× yuqing analyze（目标 ≥ 1.5×）")
+            if args.latency > 0:
+                print_latency(poll_latency(site, spare, args.latency, dict(os.environ), tmp))
         finally:
             stop(worker)
             site.__exit__(None, None, None)

@@ -28,10 +28,13 @@ def crawl_source(source_id: int) -> dict:
             "error": outcome.error, "blind": outcome.blind}
 
 
-@yuqing_task("yuqing.schedule.crawls", max_retries=0, expires=240)
+# Beat ticks every CRAWL_TICK_SECONDS. A tick not run before the next one is dropped: the next asks
+# afresh, so a backlog of ticks (a busy default queue) never fans out the same sources again.
+@yuqing_task("yuqing.schedule.crawls", max_retries=0, expires=crawling.CRAWL_TICK_SECONDS - 1)
 def schedule_crawls() -> list[int]:
-    """Beat calls this every few minutes; it fans out one crawl task per due source."""
-    due = crawling.due_sources()
+    """Sends one crawl per due source; a source already sent is not sent again until its crawl
+    has run (due_sources claims it), and a crawl no worker starts in time expires."""
+    due = crawling.due_sources(claim=True)
     for source_id in due:
-        crawl_source.delay(source_id)
+        crawl_source.apply_async((source_id,), expires=crawling.CRAWL_SEND_EXPIRES)
     return due

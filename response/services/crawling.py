@@ -260,13 +260,50 @@ def crawl_source(source_id: int, *, timeout: float = CRAWL_TIMEOUT,
                         crashed=crashed)
 
 
-def due_sources(now=None) -> list[int]:
-    """Enabled sources whose schedule says they should run now."""
+# Beat asks which sources are due every CRAWL_TICK_SECONDS (the default schedule, schedules.py).
+# A crawl's last_run_at is its start, a moment after the tick that sent it, so at the tick one
+# interval later the source is a moment short of due: a source counts as due when less than half a
+# tick of its interval remains, or the ticks' phase would add a whole tick to every interval.
+CRAWL_TICK_SECONDS = 10
+DUE_SLACK_SECONDS = CRAWL_TICK_SECONDS / 2
+# A scheduled crawl not started this long after it was sent is dropped: by then its source counts
+# as lost, as a run still "running" does (fail_stale_runs), and is sent again.
+CRAWL_SEND_EXPIRES = CRAWL_TIMEOUT + STALE_RUN_GRACE.total_seconds()
+# How long the scheduler's mark "sent, not yet finished" lasts. It is keyed by the source's last
+# run, so a finished crawl frees the source at once; the minute beyond the message's expiry covers
+# a message taken by a worker just before it expired, until its run is recorded.
+SENT_MARK_SECONDS = int(CRAWL_SEND_EXPIRES) + 60
+
+
+def due_sources(now: datetime | None = None, *, claim: bool = False) -> list[int]:
+    """Enabled sources to crawl now: less than DUE_SLACK_SECONDS of their interval is left and no
+    crawl of theirs is running (one that started after their last finished one and has not lost
+    its worker). One query over the sources; the runs are read only when some interval is up.
+
+    With ``claim`` (the scheduler, which sends one crawl for each id returned) each source returned
+    is marked as sent, and a source sent and not yet crawled is left out: with ticks every few
+    seconds, a crawl waiting in a busy queue would otherwise be sent again at every tick and the
+    copies run side by side once workers are free."""
+    from django.core.cache import cache  # only the claim needs it
+
     now = now or timezone.now()
-    due = []
-    for source in Source.objects.filter(enabled=True).exclude(kind=Source.Kind.HOTLINE):
-        if source.last_run_at is None or (now - source.last_run_at).total_seconds() >= source.schedule_minutes * 60:
-            due.append(source.pk)
+    rows = (Source.objects.filter(enabled=True).exclude(kind=Source.Kind.HOTLINE)
+            .values_list("pk", "last_run_at", "schedule_minutes"))
+    ready = {pk: last for pk, last, minutes in rows
+             if last is None or (now - last).total_seconds() >= minutes * 60 - DUE_SLACK_SECONDS}
+    if not ready:
+        return []
+    cutoff = now - timedelta(seconds=CRAWL_TIMEOUT) - STALE_RUN_GRACE
+    running = (CrawlRun.objects.filter(source_id__in=list(ready), status=CrawlRun.Status.RUNNING,
+                                       started_at__gte=cutoff).values_list("source_id", "started_at"))
+    # A run left "running" by an attempt that failed and was retried started before the retry's
+    # last_run_at: it no longer holds the source (the re-drive records it as failed later).
+    busy = {pk for pk, started in running if ready[pk] is None or started > ready[pk]}
+    due = [pk for pk in ready if pk not in busy]
+    if claim:
+        # The cache is the broker's Redis: when it cannot be reached nothing could be sent either.
+        last = {pk: ready[pk].isoformat() if ready[pk] else "never" for pk in due}
+        due = [pk for pk in due if cache.add(f"yuqing:crawl:sent:{pk}:{last[pk]}", 1, timeout=SENT_MARK_SECONDS)]
     return due
 
 
