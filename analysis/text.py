@@ -18,7 +18,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -217,3 +217,77 @@ def trie_regex(terms: Iterable[str]) -> re.Pattern[str]:
     nothing when there are none."""
     unique = {t for t in terms if t}
     return re.compile(_trie_pattern(unique) if unique else r"(?!x)x")
+
+
+def code_points(text: str) -> np.ndarray:
+    """``text``'s code points with astral ones as 0, for lookup tables over the BMP (as
+    numpy's index type: ``take`` would convert them on every look-up)."""
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if cps.size and cps.max() > 0xFFFF:
+        cps = np.where(cps > 0xFFFF, np.uint32(0), cps)
+    return cps.astype(np.intp)
+
+
+class PairIndex:
+    """Where terms of two characters or more may begin in a text: the positions at which the
+    first two characters of some term occur, found for the whole text in one numpy pass.
+
+    Python's ``re`` tries a trie regex's first-character branches one by one at every
+    position whose character begins some term (~16 ns a character for the ~240 event
+    words; far more for thousands of place names); here each position costs two table
+    look-ups and a flag, and only the few marked positions are matched. Memory: two
+    128 KB character tables and a flag per (first, second) character pair (~600 KB for the
+    place gazetteers, a few KB for word lists)."""
+
+    def __init__(self, terms: Iterable[str], groups: Mapping[str, int] | None = None):
+        """``groups``: a bit (1 to 128) per term, for telling term lists apart in ``marks``;
+        all terms are group 1 without it."""
+        terms = list(terms)
+        if not self.accepts(terms):
+            raise ValueError("PairIndex terms need two characters or more, in the BMP, no NUL")
+        # Row and column 0 are characters that begin no term / follow no term's first one.
+        firsts = sorted({t[0] for t in terms})
+        seconds = sorted({t[1] for t in terms})
+        self.firsts = np.zeros(0x10000, dtype=np.uint16)
+        self.seconds = np.zeros(0x10000, dtype=np.uint16)
+        self.firsts[[ord(c) for c in firsts]] = np.arange(1, len(firsts) + 1)
+        self.seconds[[ord(c) for c in seconds]] = np.arange(1, len(seconds) + 1)
+        self.width = len(seconds) + 1
+        size = (len(firsts) + 1) * self.width
+        self.dtype = np.int32 if size < 2**31 else np.int64
+        self.flags = np.zeros(size, dtype=np.uint8)
+        pairs = (self.firsts[[ord(t[0]) for t in terms]].astype(np.int64) * self.width
+                 + self.seconds[[ord(t[1]) for t in terms]])
+        np.bitwise_or.at(self.flags, pairs,
+                         np.array([groups[t] for t in terms] if groups else 1, dtype=np.uint8))
+
+    @staticmethod
+    def accepts(terms: Iterable[str]) -> bool:
+        """Whether every term can be indexed (else match the terms some other way)."""
+        return all(len(t) >= 2 and max(t) <= "\uffff" and "\x00" not in t for t in terms)
+
+    def marks(self, codes: np.ndarray) -> np.ndarray:
+        """Per position of ``code_points(text)`` (but the last), the groups of the terms whose
+        first two characters occur there (0: none)."""
+        if codes.size < 2:
+            return np.zeros(0, dtype=np.uint8)
+        pair = self.firsts.take(codes[:-1]).astype(self.dtype)
+        pair *= self.width
+        pair += self.seconds.take(codes[1:])
+        return self.flags.take(pair)
+
+    def begins(self, codes: np.ndarray) -> list[int]:
+        """Positions of ``code_points(text)`` where some term's first two characters occur."""
+        return self.marks(codes).nonzero()[0].tolist()
+
+    def finditer(self, pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+        """``pattern.finditer(text)`` for a pattern that matches only this index's terms
+        (a ``trie_regex`` of them): every match begins at a marked position, so matching
+        there, left to right and past each match's end, finds the same matches."""
+        pos = 0
+        for i in self.begins(code_points(text)):
+            if i >= pos:
+                m = pattern.match(text, i)
+                if m:
+                    yield m
+                    pos = m.end()
