@@ -170,7 +170,7 @@ def start_worker(env: dict, concurrency: int, log: Path) -> subprocess.Popen:
     from config.celery_app import app
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,crawl", "-c", str(concurrency),
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,crawl,reanalysis", "-c", str(concurrency),
          "--pool", "prefork", "-n", f"bench-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
          "-l", "WARNING"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90

@@ -41,7 +41,10 @@ def test_workers_scale_out_without_fixed_names_or_ports():
 def test_every_crawl_task_has_a_worker_listening_on_its_queue():
     from django.conf import settings
 
-    queues = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} | {settings.CELERY_TASK_DEFAULT_QUEUE}
+    from response.services import reanalysis
+
+    queues = ({route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+              | {settings.CELERY_TASK_DEFAULT_QUEUE, reanalysis.QUEUE})
     listened = set()
     for service in compose()["services"].values():
         command = service.get("command", "")

@@ -29,6 +29,9 @@ from response.services import judgement
 logger = logging.getLogger(__name__)
 
 BATCH_TASK = "yuqing.analyse.batch"
+# Judging again has a queue of its own, which the analysis workers also consume: a year's backfill
+# must not hold a fresh crawl's items behind it (the broker takes from each queue in turn).
+QUEUE = "reanalysis"
 # Larger than a crawl's batches (redrive.BATCH_SIZE, 50, sent as soon as stored): nothing here waits
 # on the first batch, and each batch's fixed cost (its ~28 queries, the event look-ups) is shared by
 # twice the mentions — judging again ran ~25 % faster through two worker processes than with 50.
@@ -136,7 +139,7 @@ def _send(batches: list[list[int]], watermark: str) -> int:
     from celery import current_app
 
     for batch in batches:
-        current_app.send_task(BATCH_TASK, args=[batch, watermark])
+        current_app.send_task(BATCH_TASK, args=[batch, watermark], queue=QUEUE)
     return len(batches)
 
 

@@ -27,7 +27,7 @@ pytestmark = [
 
 @pytest.fixture
 def worker(transactional_db):
-    with celery_worker(queues="default", name="reanalyze", namespace=settings.YUQING_EVENT_NAMESPACE) as proc:
+    with celery_worker(queues="default,reanalysis", name="reanalyze", namespace=settings.YUQING_EVENT_NAMESPACE) as proc:
         yield proc
 
 
@@ -71,3 +71,20 @@ def test_reanalyze_on_real_workers_keeps_decisions_and_waits_until_done(judged, 
     assert outcome.resumed and outcome.remaining == 0
     assert reanalysis.load_state().finished_at is not None
     assert Mention.objects.filter(analysed_at__gte=second.watermark).count() == 120
+
+
+def test_judging_again_waits_in_its_own_queue_not_before_fresh_items(judged):
+    """The batches go to the `reanalysis` queue (the analysis workers take it in turn with
+    `default`), so a backfill of a year never stands between a fresh crawl and the duty queue."""
+    import redis
+    from celery import current_app
+
+    broker = redis.Redis.from_url(current_app.conf.broker_url)
+    broker.delete(reanalysis.QUEUE)
+    fresh = broker.llen("default")
+    try:
+        outcome = reanalysis.run(in_process=False, wait=False, restart=True)
+        assert outcome.sent == 2 and broker.llen(reanalysis.QUEUE) == 2  # 120 mentions, batches of 100
+        assert broker.llen("default") == fresh
+    finally:
+        broker.delete(reanalysis.QUEUE)
