@@ -213,14 +213,36 @@ class EventIndex:
         if known is not None:
             return known
         m = self.minhash(text, folded)
+        bands = self._band_keys(m)
         with self._lock():
             known = self.event_of(doc_id)  # another worker may have won the race
             if known is not None:
                 return known
-            event_key = self._best_event(m) or doc_id
-            self._lsh.insert(doc_id, m, check_duplication=False)
+            event_key = self._best_event(m, bands) or doc_id
+            if bands is None:
+                self._lsh.insert(doc_id, m, check_duplication=False)
+            else:
+                self._insert_bands(doc_id, bands)
             self._store(doc_id, event_key, m)
         return event_key
+
+    def _band_keys(self, m: Signature) -> list[bytes] | None:
+        """The bucket key of each LSH band, as datasketch's ``_H`` builds it (the band's values
+        byteswapped, as bytes), from one byteswap of the whole signature: a query and an insert
+        built them band by band, 64 small numpy calls a document in memory. None for Redis
+        storage or a hashed index, which go through datasketch's own ``query``/``insert``."""
+        if self._redis is not None or self._lsh.hashfunc is not None or self._lsh.prepickle:
+            return None
+        values = m.hashvalues
+        raw, size = values.byteswap().tobytes(), values.itemsize
+        return [raw[start * size:end * size] for start, end in self._lsh.hashranges]
+
+    def _insert_bands(self, doc_id: str, bands: list[bytes]) -> None:
+        """``self._lsh.insert(doc_id, m, check_duplication=False)`` with precomputed band keys
+        (datasketch 2.0's ``_insert`` for dict storage; a ``Signature`` has no scheme to check)."""
+        self._lsh.keys.insert(doc_id, *bands)
+        for key, table in zip(bands, self._lsh.hashtables):
+            table.insert(key, doc_id)
 
     def assign_many(self, docs: Sequence[tuple[str, str]], *, folded: bool = False) -> list[str]:
         """Event keys for (doc id, text) pairs, in order: the answer ``assign`` gives one by one
@@ -313,9 +335,13 @@ class EventIndex:
         """Documents whose estimated Jaccard with ``text`` reaches the threshold, best first."""
         return self._verified(self.minhash(text))
 
-    def _verified(self, m: Signature) -> list[tuple[str, float]]:
+    def _verified(self, m: Signature, bands: list[bytes] | None = None) -> list[tuple[str, float]]:
         out = []
-        for cand in self._lsh.query(m):
+        if bands is None:
+            found: Iterable[str] = self._lsh.query(m)
+        else:  # what query returns (as a set; the order is sorted out below)
+            found = set().union(*(table.get(key) for key, table in zip(bands, self._lsh.hashtables)))
+        for cand in found:
             sig = self._signature(cand)
             if sig is None:
                 continue
@@ -324,8 +350,8 @@ class EventIndex:
                 out.append((cand, jaccard))
         return sorted(out, key=lambda p: (-p[1], p[0]))
 
-    def _best_event(self, m: Signature) -> str | None:
-        for cand, _ in self._verified(m):
+    def _best_event(self, m: Signature, bands: list[bytes] | None = None) -> str | None:
+        for cand, _ in self._verified(m, bands):
             event = self.event_of(cand)
             if event is not None:
                 return event

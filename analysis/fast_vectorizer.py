@@ -9,7 +9,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import partial
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -24,6 +24,7 @@ from analysis.features import (
     _analysed,
     char_ngrams,
     head_char_ngrams,
+    word_ngrams,
 )
 
 
@@ -126,6 +127,46 @@ def _vocab_codes(vectorizer: Any) -> tuple[np.ndarray, np.ndarray]:
     return found[1], found[2]
 
 
+def _word_spec(analyzer: Any) -> tuple[int, int] | None:
+    """(low, high) for our word analyzer up to bigrams, else None."""
+    if not isinstance(analyzer, partial) or analyzer.args or analyzer.func is not word_ngrams:
+        return None
+    kw = analyzer.keywords
+    if not set(kw) <= {"low", "high"}:
+        return None
+    spec = (kw.get("low", 1), kw.get("high", 2))
+    return spec if 1 <= spec[0] <= spec[1] <= 2 else None
+
+
+_WORD_VOCABS: WeakKeyDictionary[Any, tuple[dict[str, int], tuple[Any, ...]]] = WeakKeyDictionary()
+
+
+def _vocab_word_ids(vectorizer: Any) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
+    """The word vocabulary by token id: (token -> id for every token of a vocabulary term,
+    unigram column by id or -1, sorted bigram keys id1 * tokens + id2, their columns). Terms
+    that are no unigram or bigram of space-free tokens are left out: no space-free document
+    produces them. Built once per fitted vocabulary, as ``_vocab_codes``."""
+    vocab = vectorizer.vocabulary_
+    found = _WORD_VOCABS.get(vectorizer)
+    if found is None or found[0] is not vocab:
+        tokmap: dict[str, int] = {}
+        unigrams, bigrams = [], []
+        for term, col in vocab.items():
+            parts = term.split(" ")
+            if not all(parts) or len(parts) > 2:
+                continue
+            ids = [tokmap.setdefault(p, len(tokmap)) for p in parts]
+            (unigrams if len(ids) == 1 else bigrams).append((*ids, int(col)))
+        uni_cols = np.full(len(tokmap), -1, dtype=np.int64)
+        for tid, col in unigrams:
+            uni_cols[tid] = col
+        keys = np.asarray([a * len(tokmap) + b for a, b, _ in bigrams], dtype=np.int64)
+        cols = np.asarray([c for _, _, c in bigrams], dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        found = _WORD_VOCABS[vectorizer] = (vocab, (tokmap, uni_cols, keys[order], cols[order]))
+    return found[1]
+
+
 def _shared_char_codes(text: str, spec: tuple[int, int, int | None]) -> tuple[np.ndarray, np.ndarray]:
     doc = _analysed(text)
     found = doc.codes.get(spec)
@@ -154,10 +195,14 @@ class FastTfidfVectorizer(TfidfVectorizer):
         if not fast_path_enabled():
             return super().transform(docs)
         spec = _char_spec(self.analyzer)
-        if spec is not None and all(isinstance(d, str) for d in docs):
-            cols, tf, sizes = self._code_columns(docs, spec)
-        else:
-            cols, tf, sizes = self._term_columns(docs)
+        words = _word_spec(self.analyzer)
+        strings = all(isinstance(d, str) for d in docs)
+        found = None
+        if spec is not None and strings:
+            found = self._code_columns(docs, spec)
+        elif words is not None and strings:
+            found = self._word_id_columns(docs, words)
+        cols, tf, sizes = found if found is not None else self._term_columns(docs)
         # Rows are the documents in order, so the CSR arrays are built directly (a vocabulary
         # maps distinct terms to distinct columns: no duplicates for a COO pass to sum).
         indptr = np.zeros(len(sizes) + 1, dtype=np.int64)
@@ -197,23 +242,57 @@ class FastTfidfVectorizer(TfidfVectorizer):
         known = np.bincount(rows[keep], minlength=len(sizes))
         return idx[keep], np.asarray(tfs, dtype=np.float64)[keep], known
 
+    def _word_id_columns(self, docs: list[str], spec: tuple[int, int]
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The same for word 1-2-grams, from token ids: each token is looked up once, bigrams
+        are pairs of ids, and the whole batch is counted by one ``np.unique`` (building,
+        hashing and counting every "a b" string was most of the cost of the word block).
+        None when some token holds a space: "a b" + "c" and "a" + "b c" would then name the
+        same bigram, and the strings decide."""
+        tokens = [_analysed(d).tokens for d in docs]
+        flat = list(chain.from_iterable(tokens))
+        if " " in "".join(flat):
+            return None
+        tokmap, uni_cols, pair_keys, pair_cols = _vocab_word_ids(self)
+        n_docs, width = len(docs), len(self.vocabulary_)
+        lens = np.fromiter(map(len, tokens), dtype=np.int64, count=n_docs)
+        ids = np.fromiter(map(tokmap.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        rows = np.repeat(np.arange(n_docs, dtype=np.int64), lens)
+        low, high = spec
+        keys = []  # row * width + column of every known n-gram, repeats kept
+        if low <= 1:
+            known = ids[ids >= 0]
+            col = uni_cols[known]
+            hit = col >= 0
+            keys.append(rows[ids >= 0][hit] * width + col[hit])
+        if high >= 2 and ids.size > 1 and pair_keys.size:
+            # Bigrams: neighbouring tokens of one document, both known.
+            ok = (rows[1:] == rows[:-1]) & (ids[1:] >= 0) & (ids[:-1] >= 0)
+            pair = ids[:-1][ok] * len(tokmap) + ids[1:][ok]
+            pos = np.searchsorted(pair_keys, pair)
+            pos[pos == pair_keys.size] = 0
+            hit = pair_keys[pos] == pair
+            keys.append(rows[:-1][ok][hit] * width + pair_cols[pos[hit]])
+        every = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+        # Sorted by row, then column: the CSR order (sort_indices has nothing left to do).
+        found, counts = np.unique(every, return_counts=True)
+        return (found % width, counts.astype(np.float64),
+                np.bincount(found // width, minlength=n_docs))
+
     def _code_columns(self, docs: list[str], spec: tuple[int, int, int | None]
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The same for character n-grams, counted and looked up as integer codes."""
         vcodes, vcols = _vocab_codes(self)
-        cols, tfs = [], []
-        known = np.zeros(len(docs), dtype=np.int64)
-        for i, doc in enumerate(docs):
-            codes, counts = _shared_char_codes(doc, spec)
-            if not codes.size or not vcodes.size:
-                continue
-            pos = np.searchsorted(vcodes, codes)
-            pos[pos == vcodes.size] = 0
-            hit = vcodes[pos] == codes
-            cols.append(vcols[pos[hit]])
-            tfs.append(counts[hit])
-            known[i] = len(cols[-1])
-        if not cols:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), known
-        return np.concatenate(cols), np.concatenate(tfs).astype(np.float64), known
+        found = [_shared_char_codes(doc, spec) for doc in docs]
+        # One look-up for the whole batch: numpy calls per document cost more than the search.
+        codes = np.concatenate([c for c, _ in found]) if found else np.zeros(0, dtype=np.uint64)
+        if not codes.size or not vcodes.size:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), np.zeros(len(docs), dtype=np.int64)
+        counts = np.concatenate([n for _, n in found])
+        rows = np.repeat(np.arange(len(docs)), [c.size for c, _ in found])
+        pos = np.searchsorted(vcodes, codes)
+        pos[pos == vcodes.size] = 0
+        hit = vcodes[pos] == codes
+        known = np.bincount(rows[hit], minlength=len(docs))
+        return vcols[pos[hit]], counts[hit].astype(np.float64), known
 
