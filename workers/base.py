@@ -11,8 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import Task, shared_task
+from celery.signals import task_postrun, task_prerun
 from django.db import InterfaceError as DbInterfaceError
 from django.db import OperationalError as DbOperationalError
+from django.db import close_old_connections
 from kombu.exceptions import OperationalError as BrokerOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -24,6 +26,20 @@ logger = logging.getLogger("workers")
 # bug fails the same way every time: retrying it only delays the failure report.
 TRANSIENT = (DbOperationalError, DbInterfaceError, RedisConnectionError, RedisTimeoutError,
              BrokerOperationalError, TimeoutError, socket.timeout, ConnectionError)
+
+
+def _close_unusable_connections(task: Task | None = None, **_: Any) -> None:
+    # Connections outlive tasks (CELERY_DB_REUSE_MAX, CONN_MAX_AGE): as Django does around each
+    # request, one left unusable by an error (the server restarted) or past its age is closed, so
+    # the next task opens a fresh one instead of failing on it. Eager tasks run inside the caller's
+    # request or test transaction, whose connection is not theirs to close.
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    close_old_connections()
+
+
+task_prerun.connect(_close_unusable_connections, weak=False, dispatch_uid="yuqing-db-prerun")
+task_postrun.connect(_close_unusable_connections, weak=False, dispatch_uid="yuqing-db-postrun")
 
 
 class YuqingTask(Task):

@@ -86,6 +86,11 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Connections are kept between requests and tasks (each analysis batch opened a new PostgreSQL
+# backend, whose cold catalog caches made its first queries slow); one the server dropped is noticed
+# by the health check and replaced before it is used (workers.base closes unusable ones per task).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several processes (web, crawl ingest) share the file: wait rather than fail on a lock.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
@@ -141,6 +146,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Without it Celery's Django fix-up closes every database connection before and after each task.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_IMPORTS = [
     "workers.crawl",
     "workers.pipeline",
