@@ -120,3 +120,32 @@ def test_on_postgresql_only_the_search_rows_carry_a_trigram_index(db):
         cur.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cur.fetchall())
     assert "mentionsearch_text_trgm" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)")
+def test_pages_keep_room_so_a_lease_leaves_the_indexes_alone_on_postgresql(db):
+    """Pages keep room for the next row version (migration 0012): a lease, which changes no indexed
+    column, is then mostly a heap-only update that adds no entry to the table's indexes."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT reloptions FROM pg_class WHERE relname = 'response_mention'")
+        assert "fillfactor=70" in (cur.fetchone()[0] or [])
+
+    def heap_only_leases(prefix: str) -> int:
+        ids = [MentionFactory(title=f"{prefix}{BOARD_TITLE}{i}", text=BOARD_TEXT * 3).pk for i in range(60)]
+        with connection.cursor() as cur:
+            before = _hot_updates(cur)
+            judgement.claim_batch(ids)
+            return _hot_updates(cur) - before
+
+    with_room = heap_only_leases("甲")
+    with connection.cursor() as cur:  # undone with the test's transaction
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred foreign-key checks run first
+        cur.execute("ALTER TABLE response_mention RESET (fillfactor)")
+    full_pages = heap_only_leases("乙")
+    assert with_room >= 25 and with_room >= full_pages + 15, (with_room, full_pages)
+
+
+def _hot_updates(cur) -> int:
+    # This transaction's own counts, before they are flushed to the statistics.
+    cur.execute("SELECT n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'response_mention'")
+    return cur.fetchone()[0]
