@@ -224,3 +224,28 @@ def test_reanalyze_command_filters_by_source_and_date(sources, settings, tmp_pat
 
     with pytest.raises(CommandError, match="没有任何条目"):
         call_command("reanalyze", "--source", "no-such-source", "--in-process")
+
+
+def test_the_bulk_write_stores_exactly_what_the_orm_would(bureau):
+    """Quotes, backslashes, Chinese, nested JSON, a null key and a local time with microseconds
+    come back as they were set (PostgreSQL: one JSON parameter cast per column; SQLite: VALUES)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    mention = MentionFactory(title=KNIFE_TITLE, text=KNIFE_TEXT)
+    at = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))
+    values = {
+        "sentiment": "negative", "sentiment_scores": {"negative": 0.91, "neutral": 0.06, "positive": 0.03},
+        "sentiment_terms": [["持刀伤人", 1.25], ["死亡", 0.5]], "urgency": 88, "level": "I",
+        "urgency_reasons": ['伤亡：死亡 2 人（"2人死亡"）', "路径 C:\\temp\\x — 反斜杠"],
+        "section": None, "section_confidence": 0.0, "section_via": "", "section_reason": "",
+        "keywords": [{"plan": "社区矫正", "term": "脱管", "field": "title", "start": 11, "end": 13}],
+        "matched_plans": ["社区矫正"], "flagged": True, "event_lead": True, "analysed_at": at,
+        "analysis_claimed_at": None,
+    }
+    for name, value in values.items():
+        setattr(mention, name, value)
+    judgement._bulk_write([mention], [name for name in values if name != "event"])
+    stored = Mention.objects.get(pk=mention.pk)
+    assert {name: getattr(stored, name) for name in values} == values
+    assert stored.title == KNIFE_TITLE and stored.text == KNIFE_TEXT  # untouched
