@@ -143,6 +143,16 @@ def _send(batches: list[list[int]], watermark: str) -> int:
     return len(batches)
 
 
+def listening_workers(timeout: float = 1.0) -> tuple[list[str], list[str]]:
+    """(workers that answered, those of them consuming ``QUEUE``): batches sent to a queue no
+    worker reads would wait there, and the command with them."""
+    from celery import current_app
+
+    answers = current_app.control.inspect(timeout=timeout).active_queues() or {}
+    consuming = [name for name, queues in answers.items() if any(q.get("name") == QUEUE for q in queues or [])]
+    return sorted(answers), sorted(consuming)
+
+
 class Progress:
     """A one-line progress bar on a terminal's stderr (a plain line every 10 % elsewhere)."""
 

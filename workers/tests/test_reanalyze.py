@@ -88,3 +88,17 @@ def test_judging_again_waits_in_its_own_queue_not_before_fresh_items(judged):
         assert broker.llen("default") == fresh
     finally:
         broker.delete(reanalysis.QUEUE)
+
+
+def test_the_command_refuses_to_wait_for_batches_no_worker_will_take(judged, transactional_db, monkeypatch):
+    from django.core.management.base import CommandError
+
+    from config.celery_app import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    with pytest.raises(CommandError, match="没有工作进程应答"):
+        call_command("reanalyze")
+    with celery_worker(queues="default", name="no-reanalysis", namespace=settings.YUQING_EVENT_NAMESPACE):
+        with pytest.raises(CommandError, match="均未监听 reanalysis 队列.*-Q default,crawl,reanalysis"):
+            call_command("reanalyze")
+    assert reanalysis.load_state() is None  # nothing was started or sent

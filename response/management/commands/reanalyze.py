@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from celery import current_app
 from django.core.management.base import BaseCommand, CommandError
 
 from response.services import reanalysis
@@ -31,6 +32,8 @@ class Command(BaseCommand):
                restart: bool, batch_size: int, **options):
         if batch_size < 1:
             raise CommandError("--batch-size 须为正整数")
+        if not in_process and not current_app.conf.task_always_eager:
+            self._check_workers(wait=not no_wait)
         bar: reanalysis.Progress | None = None
 
         def progress(done: int, total: int) -> None:
@@ -64,3 +67,16 @@ class Command(BaseCommand):
                 f"{len(outcome.failed)} 条研判失败（已记录日志，再次运行本命令会重试）：{ids}"))
         if outcome.remaining:
             raise CommandError(f"仍有 {outcome.remaining} 条未完成重新研判；再次运行同样的命令可从断点继续")
+
+    def _check_workers(self, *, wait: bool) -> None:
+        answered, consuming = reanalysis.listening_workers()
+        if consuming:
+            return
+        if answered:
+            problem = (f"工作进程（{'、'.join(answered)}）均未监听 {reanalysis.QUEUE} 队列，重新研判的批次将无人处理："
+                       f"请以 -Q default,crawl,{reanalysis.QUEUE} 启动工作进程，或加 --in-process 在本进程内完成")
+        else:
+            problem = "没有工作进程应答：请先启动工作进程（celery -A config worker），或加 --in-process 在本进程内完成"
+        if wait:
+            raise CommandError(problem)
+        self.stderr.write(self.style.WARNING(problem + "；各批次已照常发出，在队列中等待"))
