@@ -97,7 +97,8 @@ def build(rows: int) -> None:
                 now() - (g * interval '2.5 seconds') - interval '30 minutes',
                 now() - (g * interval '2.5 seconds'), '', '', 'utf-8', '{{}}', '',
                 now() - (g * interval '2.5 seconds'),
-                (ARRAY['negative','neutral','positive'])[1 + g %% 3],
+                -- Not g %% 3: with as many sections as a multiple of 3, section and sentiment would be tied.
+                (ARRAY['negative','neutral','positive'])[1 + (g / 7) %% 3],
                 '{{"negative": 0.6, "neutral": 0.3, "positive": 0.1}}', '[["投诉", 0.8]]',
                 u.urgency,
                 CASE WHEN u.urgency >= 85 THEN 'I' WHEN u.urgency >= 70 THEN 'II'
@@ -161,6 +162,8 @@ def main() -> None:
         from django.db import connection
 
         with connection.cursor() as cur:
+            cur.execute("DELETE FROM response_mentionsearch WHERE mention_id IN (SELECT id FROM response_mention "
+                        "WHERE url LIKE 'http://127.0.0.1:9/bench/%%')", [])
             cur.execute("DELETE FROM response_mention WHERE url LIKE 'http://127.0.0.1:9/bench/%%'", [])
     build(args.rows)
 
