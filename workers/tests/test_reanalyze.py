@@ -98,7 +98,7 @@ def test_the_command_refuses_to_wait_for_batches_no_worker_will_take(judged, tra
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     with pytest.raises(CommandError, match="没有工作进程应答"):
         call_command("reanalyze")
-    with celery_worker(queues="default", name="no-reanalysis", namespace=settings.YUQING_EVENT_NAMESPACE):
-        with pytest.raises(CommandError, match="均未监听 reanalysis 队列.*-Q default,crawl,reanalysis"):
-            call_command("reanalyze")
+    with (celery_worker(queues="default", name="no-reanalysis", namespace=settings.YUQING_EVENT_NAMESPACE),
+          pytest.raises(CommandError, match="均未监听 reanalysis 队列.*-Q default,crawl,reanalysis")):
+        call_command("reanalyze")
     assert reanalysis.load_state() is None  # nothing was started or sent
