@@ -508,3 +508,20 @@ def test_poll_query_searches_an_index_instead_of_scanning_all_mentions(db):
         pytest.skip("plan wording checked on SQLite only")
     plan = new_rows(pending_queue(), 10, timezone.now()).order_by("-urgency", "-fetched_at", "-id")[:51].explain()
     assert "SEARCH response_mention USING INDEX" in plan and "SCAN response_mention\n" not in plan + "\n", plan
+
+
+def test_a_filtered_queue_counts_to_a_thousand_and_says_more(client, users, bureau):
+    from response.views.queue import FILTERED_COUNT_CAP
+
+    source = SourceFactory(slug="mnrb", name="闽南日报")
+    now = timezone.now()
+    m.Mention.objects.bulk_create([
+        m.Mention(source=source, url=f"http://127.0.0.1:9/c{i}", url_hash=f"c{i}", title=f"律师投诉第{i}号",
+                  fetched_at=now, urgency=75, level="II", flagged=True) for i in range(FILTERED_COUNT_CAP + 5)
+    ])
+    login(client, users["duty"])
+    filtered = client.get(reverse("queue"), {"level": "II"})
+    assert (filtered.context["count"], filtered.context["count_more"]) == (FILTERED_COUNT_CAP, True)
+    assert f"{FILTERED_COUNT_CAP}+ 条符合筛选待研判" in filtered.content.decode()
+    whole = client.get(reverse("queue"))  # the whole queue is counted further
+    assert (whole.context["count"], whole.context["count_more"]) == (FILTERED_COUNT_CAP + 5, False)
