@@ -125,7 +125,6 @@ def _bulk_write(objs: Sequence[Any], fields: Sequence[str]) -> None:
     concrete = [meta.get_field(name) for name in fields]
     qn = connection.ops.quote_name
     table, pk = qn(meta.db_table), qn(meta.pk.column)
-    names = ", ".join(["_pk", *(qn(f.column) for f in concrete)])
     sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in concrete)
     if connection.vendor == "postgresql":
         columns = ", ".join([f"_pk {meta.pk.rel_db_type(connection)}",
@@ -133,11 +132,12 @@ def _bulk_write(objs: Sequence[Any], fields: Sequence[str]) -> None:
         sql = (f"UPDATE {table} SET {sets} FROM jsonb_to_recordset(%s::jsonb) AS v ({columns}) "
                f"WHERE {table}.{pk} = v._pk")
         for start in range(0, len(objs), WRITE_CHUNK):
-            rows = [{"_pk": obj.pk, **{f.column: _json_value(f, getattr(obj, f.attname)) for f in concrete}}
+            rows = [{"_pk": obj.pk, **{f.column: _json_value(getattr(obj, f.attname)) for f in concrete}}
                     for obj in objs[start:start + WRITE_CHUNK]]
             with connection.cursor() as cursor:
                 cursor.execute(sql, [json.dumps(rows, ensure_ascii=False, cls=DjangoJSONEncoder)])
         return
+    names = ", ".join(["_pk", *(qn(f.column) for f in concrete)])
     row = "(" + ", ".join(["%s"] * (len(concrete) + 1)) + ")"
     for start in range(0, len(objs), WRITE_CHUNK):
         chunk = objs[start:start + WRITE_CHUNK]
@@ -151,7 +151,7 @@ def _bulk_write(objs: Sequence[Any], fields: Sequence[str]) -> None:
             cursor.execute(sql, params)
 
 
-def _json_value(field: Any, value: Any) -> Any:
+def _json_value(value: Any) -> Any:
     # A JSON column takes the value itself (a nested document), a date its ISO form with the zone
     # (timestamptz reads it exactly); keys, numbers, text and booleans are JSON already.
     if isinstance(value, datetime):

@@ -249,3 +249,29 @@ def test_the_bulk_write_stores_exactly_what_the_orm_would(bureau):
     stored = Mention.objects.get(pk=mention.pk)
     assert {name: getattr(stored, name) for name in values} == values
     assert stored.title == KNIFE_TITLE and stored.text == KNIFE_TEXT  # untouched
+
+
+@freeze_time("2026-03-02 10:00:00+08:00")
+def test_a_storys_figures_count_its_copies_in_earlier_batches_and_in_this_one(sources):
+    """Size, sources, first and last copy, and copies in the hour up to the last one: from the
+    database for the story's earlier copies, from memory for this batch's."""
+    now = timezone.now()
+
+    def copy(i: int, source, minutes_ago: int) -> Mention:
+        return MentionFactory(source=source, title=PREFIXES[i] + KNIFE_TITLE, text=KNIFE_TEXT,
+                              fetched_at=now - timedelta(minutes=minutes_ago))
+
+    earlier = [copy(0, sources[0], 120), copy(1, sources[0], 30), copy(2, sources[1], 10)]
+    judgement.analyse_batch([m.pk for m in earlier])
+    news = news_rows()[0]
+    lone = [MentionFactory(source=sources[2], title=news["title"], text=news["text"], fetched_at=now)]
+    later = [copy(3, sources[2], 0), copy(4, sources[2], 0)]
+    judgement.analyse_batch([m.pk for m in [*later, *lone]])
+
+    story = Event.objects.get(pk=Mention.objects.get(pk=later[0].pk).event_id)
+    assert {m.event_id for m in Mention.objects.filter(pk__in=[m.pk for m in earlier + later])} == {story.pk}
+    assert (story.size, story.source_count) == (5, 3)
+    assert (story.first_seen, story.last_seen) == (now - timedelta(minutes=120), now)
+    assert story.growth_per_hour == 4.0  # 30 and 10 minutes ago, and the two copies now
+    single = Event.objects.get(pk=Mention.objects.get(pk=lone[0].pk).event_id)
+    assert (single.size, single.source_count, single.growth_per_hour) == (1, 1, 1.0)

@@ -5,7 +5,6 @@ is a separate process, so it must share a real database server with the test.
 """
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -15,16 +14,9 @@ from response.demo.site import DemoSite
 from response.models import Case, Mention, Source
 from response.services.demo import DEMO_SOURCES
 from response.services.sources_io import load_sources
-from workers.tests.worker_support import celery_worker
+from workers.tests.worker_support import NEEDS_SERVICES, celery_worker
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not (os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres")),
-        reason="needs REDIS_URL and a PostgreSQL DATABASE_URL (make test-services)",
-    ),
-]
+pytestmark = NEEDS_SERVICES
 
 
 @pytest.fixture

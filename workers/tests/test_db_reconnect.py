@@ -4,23 +4,14 @@ restart, a failover, an administrator's pg_terminate_backend — is replaced bef
 uses it: the task after the drop succeeds at once, without a failure or a retry."""
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.db import connection
 
 from response.models import Mention
 from response.tests.factories import MentionFactory, SourceFactory
-from workers.tests.worker_support import celery_worker
+from workers.tests.worker_support import NEEDS_SERVICES, celery_worker
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not (os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres")),
-        reason="needs REDIS_URL and a PostgreSQL DATABASE_URL (make test-services)",
-    ),
-]
+pytestmark = NEEDS_SERVICES
 
 TEXTS = [
     ("市民反映某律师事务所收费后不作为", "市民林女士反映，她委托某律师事务所代理民间借贷纠纷，支付律师费3万元后，承办律师多次错过举证期限。"),

@@ -27,21 +27,13 @@ from config.celery_app import app
 from response.models import Case, Level, Mention
 from response.services import judgement, redrive
 from response.tests.factories import MentionFactory, SourceFactory
+from workers.tests.worker_support import NEEDS_SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 RECOVERY_LIMIT = 180  # seconds after the new worker starts
 REDRIVE_EVERY = 5  # the test's beat, quicker than the default minute to measure closely
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    pytest.mark.slow,
-    pytest.mark.timeout(420),
-    pytest.mark.skipif(
-        not (os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres")),
-        reason="needs REDIS_URL and a PostgreSQL DATABASE_URL (make test-services)",
-    ),
-]
+pytestmark = [*NEEDS_SERVICES, pytest.mark.slow, pytest.mark.timeout(420)]
 
 PLACES = ["龙海区", "芗城区", "龙文区", "长泰区", "漳浦县", "云霄县", "诏安县", "东山县", "南靖县", "平和县"]
 STORIES = [

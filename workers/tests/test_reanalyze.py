@@ -3,8 +3,6 @@ every mention judged again above the run's watermark, the duty officers' decisio
 sent with --no-wait finished by running the command again."""
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -13,16 +11,9 @@ from response.models import Case, Event, Mention
 from response.services import casework, judgement, reanalysis
 from response.tests.factories import UserFactory
 from response.tests.test_batch_judgement import KNIFE_TITLE, make_batch
-from workers.tests.worker_support import celery_worker
+from workers.tests.worker_support import NEEDS_SERVICES, celery_worker
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not (os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres")),
-        reason="needs REDIS_URL and a PostgreSQL DATABASE_URL (make test-services)",
-    ),
-]
+pytestmark = NEEDS_SERVICES
 
 
 @pytest.fixture

@@ -18,6 +18,17 @@ from config.celery_app import app
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# The marks of every test that runs a real worker: it shares a real database server and broker with
+# the test, so it runs only when the suite is pointed at both (`make test-services` / CI).
+NEEDS_SERVICES = [
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not (os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres")),
+        reason="needs REDIS_URL and a PostgreSQL DATABASE_URL (make test-services)",
+    ),
+]
+
 
 @contextmanager
 def celery_worker(*, queues: str, name: str, namespace: str, concurrency: int = 2) -> Iterator[subprocess.Popen]:
