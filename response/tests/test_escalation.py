@@ -11,6 +11,7 @@ import pytest
 import redis
 from django.db import connections
 from django.utils import timezone
+from freezegun import freeze_time
 
 from response import roles
 from response.models import AuditEntry, Clock, Notification
@@ -54,7 +55,10 @@ def recipients(case, kind: str, key_part: str) -> set[str]:
 
 @pytest.mark.django_db
 def test_ladder_warn_escalate_remind_each_once(bureau, people):
-    case = make_case(bureau, level="III")
+    # Opened at a fixed morning: opened at 23:30, start + 49 h falls on the day after the due date
+    # and the reminder is rightly due at once.
+    with freeze_time("2026-11-24 10:00:00+08:00"):
+        case = make_case(bureau, level="III")
     clock = case.clocks.get(clock=Clock.RESPONSE)
     start = clock.started_at
     assert clock.warn_at == [0.5, 0.8]
