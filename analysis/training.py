@@ -213,7 +213,7 @@ def _holdout_metrics(model: Any, test: Sequence[tuple[str, str]]) -> dict[str, A
 
 
 def _train_sections(paths: Sequence[Path], out: Path, refit_all: bool = True,
-                    classifier: str = "svc") -> dict[str, Any]:
+                    classifier: str = sections.DEFAULT_CLASSIFIER) -> dict[str, Any]:
     rows = [r for p in paths for r in read_labelled(p) if r[1]]
     texts, labels = [r[0] for r in rows], [r[1] for r in rows]
     started = time.perf_counter()
@@ -256,7 +256,7 @@ def _train_sections(paths: Sequence[Path], out: Path, refit_all: bool = True,
 
 
 def train(kind: str, data: Sequence[Path], out: Path, *, refit_all: bool = True,
-          classifier: str = "svc") -> dict[str, Any]:
+          classifier: str = sections.DEFAULT_CLASSIFIER) -> dict[str, Any]:
     """Train a ``kind`` model on the CSV files ``data``, save it to ``out``, return its metrics.
 
     Metrics come from a fixed held-out split; with ``refit_all`` (the default) the saved model is
@@ -391,8 +391,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--holdout-only", action="store_true")
     parser.add_argument("--no-refit", action="store_true",
                         help="save the model fitted without the held-out rows (for blind re-scoring)")
-    parser.add_argument("--classifier", choices=sections.CLASSIFIERS, default="svc",
-                        help="section model classifier (nbsvm: NB-weighted SVMs, docs/analysis.md)")
+    parser.add_argument("--classifier", choices=sections.CLASSIFIERS, default=sections.DEFAULT_CLASSIFIER,
+                        help="section model classifier (nbsvm: NB-weighted SVMs, the default; svc: "
+                             "plain linear SVM; docs/analysis.md)")
     args = parser.parse_args(argv)
     if args.kind == "snownlp":
         result = snownlp_baseline(*(args.data[:1]))

@@ -145,3 +145,28 @@ def test_nbsvm_section_model_trains_loads_and_explains(tmp_path):
     assert pred.label == "劳动和社会保障"
     assert abs(sum(pred.scores.values()) - 1.0) < 1e-3
     assert any("工资" in t for t, w in pred.terms if w > 0)
+
+
+def test_default_section_classifier_is_nb_weighted_and_svc_stays_selectable():
+    # NBSVM won the 2x5-fold CV on the Teddy training part (docs/analysis.md); the plain SVM
+    # must stay selectable (``--classifier svc``) for bureaus whose data it suits better.
+    from sklearn.svm import LinearSVC
+
+    from analysis.sections import DEFAULT_CLASSIFIER, NBLinearSVC, build_pipeline
+
+    assert DEFAULT_CLASSIFIER == "nbsvm"
+    assert isinstance(build_pipeline(3000).named_steps["clf"].estimator, NBLinearSVC)
+    svc = build_pipeline(3000, "svc")
+    assert type(svc.named_steps["clf"].estimator) is LinearSVC
+    assert svc.named_steps["features"].transformer_weights is None
+    # Under 400 rows the classifier choice gives way to logistic regression, as before.
+    assert type(build_pipeline(200).named_steps["clf"]).__name__ == "LogisticRegression"
+
+
+@pytest.mark.skipif(not TEDDY_DIR.exists(), reason="Teddy model not shipped")
+def test_shipped_teddy_model_is_trained_with_the_default_classifier():
+    model = load_section_model(TEDDY_DIR)
+    assert model.meta["params"]["classifier"] == "nbsvm"
+    [pred] = model.predict(["楼盘开发商虚假宣传，交房后小区配套学校面积缩小，业主要求住建部门查处"])
+    assert pred.label == "城乡建设"
+    assert abs(sum(pred.scores.values()) - 1.0) < 1e-3
