@@ -89,7 +89,7 @@ def build(rows: int) -> None:
                 source_id, url, url_hash, title, text, published_at, fetched_at, author, origin, encoding, extra,
                 parse_error, analysed_at, sentiment, sentiment_scores, sentiment_terms, urgency, level,
                 urgency_reasons, section_id, section_confidence, section_via, section_reason, keywords,
-                matched_plans, flagged, event_id, event_lead, review, dismiss_reason)
+                matched_plans, flagged, event_id, event_lead, review, dismiss_reason, awaiting_judgement)
             SELECT
                 (%(sources)s::bigint[])[1 + g %% 40],
                 'http://127.0.0.1:9/bench/' || g || '.html', md5('bench' || g), t.title,
@@ -108,7 +108,7 @@ def build(rows: int) -> None:
                 '["律师公证"]', g %% 5 = 0,
                 CASE WHEN g %% 3 = 0 THEN %(first_event)s + g %% 20000 END,
                 -- One copy of each story leads it in the queue: the first of its copies.
-                g %% 3 <> 0 OR g <= 60000, 'pending', ''
+                g %% 3 <> 0 OR g <= 60000, 'pending', '', false
             FROM generate_series(%(start)s, %(stop)s) g
             CROSS JOIN LATERAL (SELECT ({titles})[1 + g %% 8] AS title) t
             CROSS JOIN LATERAL (SELECT ((g::bigint * 7919) %% 100)::smallint AS urgency) u

@@ -53,7 +53,8 @@ CLAIM_CHUNK = 500
 # dismiss_reason are not in this list, so judging again cannot touch them.
 JUDGED_FIELDS = ["event", "sentiment", "sentiment_scores", "sentiment_terms", "urgency", "level",
                  "urgency_reasons", "section", "section_confidence", "section_via", "section_reason",
-                 "keywords", "matched_plans", "flagged", "event_lead", "analysed_at", "analysis_claimed_at"]
+                 "keywords", "matched_plans", "flagged", "event_lead", "analysed_at", "analysis_claimed_at",
+                 "awaiting_judgement"]
 # What judging reads of a mention: not the stored page (raw_gz, often larger than the text) nor the
 # previous judgement's JSON, whose decoding cost more than the rest of the batch's reads.
 READ_FIELDS = ("id", "title", "text", "fetched_at", "published_at", "source_id", "source__slug", "source__kind",
@@ -252,6 +253,10 @@ def _assign_events(mentions: Sequence[Mention]) -> dict[int, Event]:
     """Event of each mention: keys from the shared index in one pipelined call, the Event rows
     fetched or created in bulk, and every touched event's figures recomputed in three queries."""
     keys = event_index().assign_many([(str(m.pk), _index_text(m)) for m in mentions])
+    # (judged before, event before) of each mention: a story's figures follow from its copies alone
+    # (their number, sources and times), so when every mention of the batch was judged before and
+    # keeps its event, they are the figures already stored.
+    before = [(m.analysed_at is not None, m.event_id) for m in mentions]
     first_of: dict[str, Mention] = {}
     for mention, key in zip(mentions, keys):
         first_of.setdefault(key, mention)
@@ -272,6 +277,8 @@ def _assign_events(mentions: Sequence[Mention]) -> dict[int, Event]:
         touched = {e.pk: e for e in events.values()}
         for event in touched.values():  # what it was: only events whose figures move are written
             event._stored = tuple(getattr(event, f) for f in EVENT_FIELDS)  # type: ignore[attr-defined]
+        if all(judged and event_id == m.event_id for (judged, event_id), m in zip(before, mentions)):
+            return by_mention  # judged again, no copy joined or left a story: nothing to count
         batch_ids = [m.pk for m in mentions]
         others = Mention.objects.filter(event_id__in=list(touched)).exclude(pk__in=batch_ids)
         size: dict[int, int] = defaultdict(int)
@@ -410,6 +417,7 @@ def _judge_many(mentions: Sequence[Mention], *, rejudge: bool = False) -> tuple[
             mention.flagged = True  # an item a duty officer has decided on stays where they decided it
         mention._was_lead = previously_judged and mention.event_lead  # type: ignore[attr-defined]
         mention.analysed_at = now
+        mention.awaiting_judgement = False
         # The lease ends with the judgement: a re-analysis run minutes later must find it free.
         mention.analysis_claimed_at = None
         judged.append(mention)
@@ -449,7 +457,7 @@ def _claim_leads(judged: Sequence[Mention], events: dict[int, Event]) -> None:
     event_ids = sorted({m.event_id for m in candidates})
     taken = set(Mention.objects.filter(event_id__in=event_ids, flagged=True, review=Mention.Review.PENDING,
                                        event_lead=True).exclude(pk__in=[m.pk for m in judged])
-                .values_list("event_id", flat=True).distinct())
+                .values_list("event_id", flat=True).order_by().distinct())
     # A copy that already led keeps the lead when judged again; otherwise the first copy judged.
     for mention in sorted(candidates, key=lambda m: (not getattr(m, "_was_lead", False), m.pk)):
         mention.event_lead = mention.event_id not in taken
@@ -460,7 +468,7 @@ def _mark_cases_due(judged: Sequence[Mention], levels: dict[str, Level], *, reju
     """Which judged mentions ``maybe_open_case`` would give (or add to) a case: hotline tickets,
     flagged mentions of a level that opens cases, copies of an event with a case. One query."""
     with_cases = set(Case.objects.filter(event_id__in={m.event_id for m in judged})
-                     .values_list("event_id", flat=True).distinct())
+                     .values_list("event_id", flat=True).order_by().distinct())
     horizon = timezone.now() - OPEN_CASE_HORIZON
     for mention in judged:
         level = levels.get(mention.level)
@@ -543,7 +551,8 @@ def stale_unanalysed(now: datetime | None = None, limit: int = 500) -> list[int]
     unsent = Q(analysis_queued_at__isnull=True, fetched_at__lt=now - UNSENT_AFTER)
     lost = Q(analysis_queued_at__lt=now - RESEND_AFTER) & (
         Q(analysis_claimed_at__isnull=True) | Q(analysis_claimed_at__lt=now - ANALYSIS_LEASE))
-    return list(Mention.objects.filter(unsent | lost, analysed_at__isnull=True)
+    # awaiting_judgement is the predicate of the partial index that keeps this look-up small.
+    return list(Mention.objects.filter(unsent | lost, awaiting_judgement=True, analysed_at__isnull=True)
                 .order_by("id").values_list("id", flat=True)[:limit])
 
 

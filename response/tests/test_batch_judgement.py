@@ -275,3 +275,64 @@ def test_a_storys_figures_count_its_copies_in_earlier_batches_and_in_this_one(so
     assert story.growth_per_hour == 4.0  # 30 and 10 minutes ago, and the two copies now
     single = Event.objects.get(pk=Mention.objects.get(pk=lone[0].pk).event_id)
     assert (single.size, single.source_count, single.growth_per_hour) == (1, 1, 1.0)
+
+
+def _figures() -> list[tuple]:
+    return list(Event.objects.order_by("pk").values_list("pk", "size", "source_count", "first_seen", "last_seen",
+                                                         "growth_per_hour"))
+
+
+def _counts_copies(ctx: CaptureQueriesContext) -> bool:
+    return any('COUNT("response_mention"."id")' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_judging_again_recounts_a_story_only_when_a_copy_moved(sources):
+    """A story's figures follow from its copies alone: judged again with every copy where it was,
+    they are not counted again; a copy whose stored link is wrong sets them right."""
+    batch = make_batch(sources, 8, copies=3)
+    ids = [m.pk for m in batch]
+    judgement.analyse_batch(ids)
+    figures = _figures()
+    with CaptureQueriesContext(connection) as ctx:
+        report = judgement.analyse_batch(ids, judged_before=timezone.now() + timedelta(seconds=1))
+    assert len(report.judged) == 8 and not _counts_copies(ctx)
+    assert _figures() == figures
+
+    story = Mention.objects.get(pk=batch[0].pk).event
+    stray = Event.objects.create(key="stray", title="误挂的事件", first_seen=story.first_seen,
+                                 last_seen=story.last_seen)
+    Mention.objects.filter(pk=batch[1].pk).update(event=stray)
+    Event.objects.filter(pk=story.pk).update(size=2)
+    with CaptureQueriesContext(connection) as ctx:
+        judgement.analyse_batch(ids, judged_before=timezone.now() + timedelta(seconds=2))
+    assert _counts_copies(ctx)
+    assert Mention.objects.get(pk=batch[1].pk).event_id == story.pk
+    assert Event.objects.get(pk=story.pk).size == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (heap-only updates)")
+@pytest.mark.django_db(transaction=True)
+def test_judging_again_is_a_heap_only_update(sources):
+    """Judging again changes no indexed column, so PostgreSQL writes no index entry: the re-drive's
+    partial index is defined by ``awaiting_judgement``, which only the first judgement changes
+    (with ``analysed_at IS NULL`` as its predicate, no judgement could be heap-only). Committed
+    transactions: old row versions inside one open transaction would fill the page."""
+    short = [MentionFactory(source=sources[i], title=f"律师事务所收费投诉{i}", text="市民反映律师收费后不作为。")
+             for i in range(2)]
+    ids = [m.pk for m in short]
+    judgement.analyse_batch(ids)
+    assert not Mention.objects.filter(pk__in=ids, awaiting_judgement=True).exists()
+
+    def updates() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_force_next_flush()")  # this backend's counts, now
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+                           "WHERE relname = 'response_mention'")
+            return cursor.fetchone()
+
+    upd, hot = updates()
+    assert judgement.analyse_batch(ids, judged_before=timezone.now() + timedelta(seconds=1)).judged == ids
+    upd2, hot2 = updates()
+    assert upd2 - upd == 4  # the lease and the judgement of each
+    assert hot2 - hot == 4
