@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -34,8 +35,13 @@ BATCH_TASK = "yuqing.analyse.batch"
 QUEUE = "reanalysis"
 # Larger than a crawl's batches (redrive.BATCH_SIZE, 50, sent as soon as stored): nothing here waits
 # on the first batch, and each batch's fixed cost (its ~28 queries, the event look-ups) is shared by
-# twice the mentions — judging again ran ~25 % faster through two worker processes than with 50.
-BATCH_SIZE = 100
+# more mentions — judging again ran ~25 % faster through two worker processes with 100 than with 50,
+# faster again with ~190 (docs/throughput.md). The most a batch takes:
+BATCH_SIZE = 250
+# ... but a run is cut into at least this many batches, so that up to as many worker processes
+# share a small run evenly instead of one finishing the last large batch alone.
+MIN_BATCHES = 8
+MIN_BATCH_SIZE = 25
 # Unfinished mentions whose lease ran out this long ago are sent again while waiting (a worker
 # died holding them, or the message was lost), at most RESENDS times before they are reported.
 RESEND_AFTER = judgement.RESEND_AFTER
@@ -130,7 +136,14 @@ def _ids(state: RunState) -> list[int]:
     return list(pending(state).order_by("id").values_list("id", flat=True))
 
 
-def _batches(ids: list[int], size: int) -> list[list[int]]:
+def batch_size_for(count: int, most: int = BATCH_SIZE) -> int:
+    """Mentions per batch for a run of ``count``: at most ``most``, and small enough for
+    ``MIN_BATCHES`` batches (never below ``MIN_BATCH_SIZE`` unless ``most`` is)."""
+    return max(1, min(most, max(MIN_BATCH_SIZE, math.ceil(count / MIN_BATCHES))))
+
+
+def _batches(ids: list[int], most: int) -> list[list[int]]:
+    size = batch_size_for(len(ids), most)
     return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 

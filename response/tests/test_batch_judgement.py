@@ -336,3 +336,14 @@ def test_judging_again_is_a_heap_only_update(sources):
     upd2, hot2 = updates()
     assert upd2 - upd == 4  # the lease and the judgement of each
     assert hot2 - hot == 4
+
+
+def test_a_run_is_cut_into_batches_every_worker_process_can_share():
+    """Large batches share their fixed cost, but a small run still makes enough batches for
+    several worker processes: two processes with 1,500 mentions each take four of 188."""
+    assert reanalysis.batch_size_for(1_500) == 188
+    assert reanalysis.batch_size_for(1_000_000) == reanalysis.BATCH_SIZE == 250
+    assert reanalysis.batch_size_for(120) == 25  # never smaller: each batch has its fixed cost
+    assert reanalysis.batch_size_for(12, most=5) == 5  # --batch-size is the most a batch takes
+    sizes = [len(b) for b in reanalysis._batches(list(range(1_500)), reanalysis.BATCH_SIZE)]
+    assert len(sizes) == 8 and sum(sizes) == 1_500 and max(sizes) - min(sizes) <= 188 - 184

@@ -75,7 +75,7 @@ def test_judging_again_waits_in_its_own_queue_not_before_fresh_items(judged):
     fresh = broker.llen("default")
     try:
         outcome = reanalysis.run(in_process=False, wait=False, restart=True)
-        assert outcome.sent == 2 and broker.llen(reanalysis.QUEUE) == 2  # 120 mentions, batches of 100
+        assert outcome.sent == 5 and broker.llen(reanalysis.QUEUE) == 5  # 120 mentions, batches of 25
         assert broker.llen("default") == fresh
     finally:
         broker.delete(reanalysis.QUEUE)

@@ -26,7 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-wait", action="store_true", help="分批发出后立即返回，不等待工作进程完成")
         parser.add_argument("--in-process", action="store_true", help="在本进程内研判（不经工作进程）")
         parser.add_argument("--restart", action="store_true", help="不续上次未完成的运行，从头开始")
-        parser.add_argument("--batch-size", type=int, default=reanalysis.BATCH_SIZE)
+        parser.add_argument("--batch-size", type=int, default=reanalysis.BATCH_SIZE,
+                            help=f"每批最多条数（默认 {reanalysis.BATCH_SIZE}；小规模运行至少分 "
+                                 f"{reanalysis.MIN_BATCHES} 批，便于多个工作进程分担）")
 
     def handle(self, *args, since: date | None, source: str | None, no_wait: bool, in_process: bool,
                restart: bool, batch_size: int, **options):
