@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from freezegun import freeze_time
 
-from response.models import Case, Event, Feedback, Mention
+from response.models import Case, Event, Feedback, Mention, Source
 from response.services import casework, judgement, reanalysis
 from response.tests.factories import MentionFactory, SourceFactory, UserFactory
 from workers.pipeline import analyse_batch as analyse_batch_task
@@ -324,18 +324,19 @@ def test_judging_again_is_a_heap_only_update(sources):
     assert not Mention.objects.filter(pk__in=ids, awaiting_judgement=True).exists()
 
     def updates() -> tuple[int, int]:
+        # What the server has counted (flushed by each backend now and then) plus what this
+        # connection has not flushed yet: exact for this connection's updates, at any moment.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_force_next_flush()")  # this backend's counts, now
             cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
-                           "WHERE relname = 'response_mention'")
+            cursor.execute("SELECT s.n_tup_upd + x.n_tup_upd, s.n_tup_hot_upd + x.n_tup_hot_upd "
+                           "FROM pg_stat_user_tables s JOIN pg_stat_xact_user_tables x USING (relid) "
+                           "WHERE s.relname = 'response_mention'")
             return cursor.fetchone()
 
     upd, hot = updates()
     assert judgement.analyse_batch(ids, judged_before=timezone.now() + timedelta(seconds=1)).judged == ids
     upd2, hot2 = updates()
-    assert upd2 - upd == 4  # the lease and the judgement of each
-    assert hot2 - hot == 4
+    assert (upd2 - upd, hot2 - hot) == (4, 4)  # the lease and the judgement of each, every one heap-only
 
 
 def test_a_run_is_cut_into_batches_every_worker_process_can_share():
@@ -347,3 +348,30 @@ def test_a_run_is_cut_into_batches_every_worker_process_can_share():
     assert reanalysis.batch_size_for(12, most=5) == 5  # --batch-size is the most a batch takes
     sizes = [len(b) for b in reanalysis._batches(list(range(1_500)), reanalysis.BATCH_SIZE)]
     assert len(sizes) == 8 and sum(sizes) == 1_500 and max(sizes) - min(sizes) <= 188 - 184
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_marks_only_the_unjudged_mentions_as_awaiting():
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("response", "0012_mention_fillfactor")], [("response", "0013_awaiting_judgement")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    source = old.get_model("response", "Source").objects.create(slug="old", name="旧来源", kind="rss",
+                                                                  url="http://127.0.0.1:9/feed.xml")
+    mention = old.get_model("response", "Mention").objects
+    now = timezone.now()
+    judged = mention.create(source=source, url="http://127.0.0.1:9/1", url_hash="old1", title=KNIFE_TITLE,
+                            text=KNIFE_TEXT, fetched_at=now, analysed_at=now).pk
+    waiting = mention.create(source=source, url="http://127.0.0.1:9/2", url_hash="old2", title=KNIFE_TITLE,
+                             text=KNIFE_TEXT, fetched_at=now).pk
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate(after)
+        flags = dict(Mention.objects.values_list("pk", "awaiting_judgement"))
+        assert flags == {judged: False, waiting: True}
+        assert MentionFactory(source=Source.objects.get(slug="old")).awaiting_judgement is True
+    finally:
+        executor = MigrationExecutor(connection)  # the latest schema for the tests after this one
+        executor.migrate(executor.loader.graph.leaf_nodes())
