@@ -30,12 +30,28 @@ def _print_help() -> None:
     print("环境变量 Environment: DATABASE_URL (默认 SQLite), REDIS_URL (为空则任务在进程内执行)")
 
 
+def _ensure_home() -> None:
+    """YUQING_HOME holds the embedded database, models trained here and run state: created on
+    first use, so a fresh `YUQING_HOME=/srv/yuqing yuqing migrate` works instead of failing with
+    SQLite's "unable to open database file"."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    home = Path(settings.YUQING_HOME)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        sys.exit(f"无法创建数据目录 {home}：{exc.strerror or exc}（请把 YUQING_HOME 设为可写的目录）")
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     import django
 
     django.setup()
+    _ensure_home()
     if len(argv) < 2 or argv[1] in ("-h", "--help"):
         _print_help()
         return
