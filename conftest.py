@@ -109,3 +109,23 @@ def local_redis() -> Iterator[LocalRedis]:
 
     judgement.event_index.cache_clear()  # the shared fixture must not clear a stopped server's index
     server.stop()
+
+
+@pytest.fixture
+def migrate_to():
+    """``migrate_to(name)`` takes the ``response`` app to migration ``name`` and returns the
+    historical apps there (response/tests/migration_support.py). Afterwards the latest schema
+    again: the tests after this one (and on PostgreSQL the real workers, which share the
+    database) need every migration's columns."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def to(name: str):
+        target = [("response", name)]
+        executor = MigrationExecutor(connection)
+        executor.migrate(target)
+        return executor.loader.project_state(target).apps
+
+    yield to
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -3,7 +3,7 @@
 A mention is written again by every lease and every judgement. With full pages each new version
 lands on another page and every one of the table's sixteen indexes gets a new entry; with free room
 on its page, PostgreSQL writes a heap-only tuple (HOT) and leaves the indexes alone whenever no
-indexed column changed — a lease always, a judgement again that changes no indexed figure. Judging
+indexed column changed — a lease always, a judgement again only since 0013 (its predicate). Judging
 1,500 mentions again through two workers: PostgreSQL's CPU 0.49 s -> 0.20 s, 1,380 -> 1,700 a
 second (docs/throughput.md). Pages written before this keep no room until the table is rewritten
 (``VACUUM FULL response_mention`` in a quiet hour, docs/deploy.md). Other databases skip this."""

@@ -16,6 +16,7 @@ from freezegun import freeze_time
 from response.models import Case, Event, Feedback, Mention, Source
 from response.services import casework, judgement, reanalysis
 from response.tests.factories import MentionFactory, SourceFactory, UserFactory
+from response.tests.migration_support import old_source
 from workers.pipeline import analyse_batch as analyse_batch_task
 
 NEWS = Path(__file__).resolve().parents[1] / "demo" / "news_sample.jsonl.gz"
@@ -351,27 +352,13 @@ def test_a_run_is_cut_into_batches_every_worker_process_can_share():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_marks_only_the_unjudged_mentions_as_awaiting():
-    from django.db.migrations.executor import MigrationExecutor
-
-    before, after = [("response", "0012_mention_fillfactor")], [("response", "0013_awaiting_judgement")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps
-    source = old.get_model("response", "Source").objects.create(slug="old", name="旧来源", kind="rss",
-                                                                  url="http://127.0.0.1:9/feed.xml")
-    mention = old.get_model("response", "Mention").objects
-    now = timezone.now()
+def test_the_migration_marks_only_the_unjudged_mentions_as_awaiting(migrate_to):
+    old = migrate_to("0012_mention_fillfactor")
+    source, mention, now = old_source(old), old.get_model("response", "Mention").objects, timezone.now()
     judged = mention.create(source=source, url="http://127.0.0.1:9/1", url_hash="old1", title=KNIFE_TITLE,
                             text=KNIFE_TEXT, fetched_at=now, analysed_at=now).pk
     waiting = mention.create(source=source, url="http://127.0.0.1:9/2", url_hash="old2", title=KNIFE_TITLE,
                              text=KNIFE_TEXT, fetched_at=now).pk
-    executor = MigrationExecutor(connection)
-    try:
-        executor.migrate(after)
-        flags = dict(Mention.objects.values_list("pk", "awaiting_judgement"))
-        assert flags == {judged: False, waiting: True}
-        assert MentionFactory(source=Source.objects.get(slug="old")).awaiting_judgement is True
-    finally:
-        executor = MigrationExecutor(connection)  # the latest schema for the tests after this one
-        executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_to("0013_awaiting_judgement")
+    assert dict(Mention.objects.values_list("pk", "awaiting_judgement")) == {judged: False, waiting: True}
+    assert MentionFactory(source=Source.objects.get(slug="old")).awaiting_judgement is True

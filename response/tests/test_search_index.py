@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.utils import timezone
 from response.models import Mention, MentionSearch
 from response.services import judgement, search_index
 from response.tests.factories import MentionFactory, SourceFactory
+from response.tests.migration_support import old_source
 from response.tests.test_views_support import (  # noqa: F401 (fresh_dashboard_cache is autouse)
     flagged_mention,
     fresh_dashboard_cache,
@@ -89,25 +89,13 @@ def test_index_missing_fills_rows_for_mentions_stored_without_save(db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_gives_stored_mentions_their_search_rows():
-    before, after = [("response", "0010_notification_link")], [("response", "0011_mention_search")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps
-    # Historical models: no signal writes a search row, as for mentions stored before the change.
-    source = old.get_model("response", "Source").objects.create(slug="old", name="旧来源", kind="rss",
-                                                                  url="http://127.0.0.1:9/feed.xml")
-    old.get_model("response", "Mention").objects.create(source=source, url="http://127.0.0.1:9/1", url_hash="old1",
-                                                        title=BOARD_TITLE, text=BOARD_TEXT, fetched_at=timezone.now())
-    executor = MigrationExecutor(connection)
-    try:
-        executor.migrate(after)
-        assert Mention.objects.filter(search_index.text_match("补充材料")).count() == 1
-    finally:
-        # Back to the latest schema: the tests after this one (and on PostgreSQL the real
-        # workers, which share the database) need the later migrations' columns.
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+def test_the_migration_gives_stored_mentions_their_search_rows(migrate_to):
+    old = migrate_to("0010_notification_link")
+    old.get_model("response", "Mention").objects.create(source=old_source(old), url="http://127.0.0.1:9/1",
+                                                        url_hash="old1", title=BOARD_TITLE, text=BOARD_TEXT,
+                                                        fetched_at=timezone.now())
+    migrate_to("0011_mention_search")
+    assert Mention.objects.filter(search_index.text_match("补充材料")).count() == 1
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)")
