@@ -147,13 +147,37 @@ def _batches(ids: list[int], most: int) -> list[list[int]]:
     return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
-def _send(batches: list[list[int]], watermark: str) -> int:
-    """Hand batches to the workers by task name (response/ does not import workers/)."""
+def _send(batches: list[list[int]], watermark: str) -> list[Any]:
+    """Hand batches to the workers by task name (response/ does not import workers/); returns
+    their results, which tell the waiting command when a batch is done."""
     from celery import current_app
 
-    for batch in batches:
-        current_app.send_task(BATCH_TASK, args=[batch, watermark], queue=QUEUE)
-    return len(batches)
+    return [current_app.send_task(BATCH_TASK, args=[batch, watermark], queue=QUEUE) for batch in batches]
+
+
+def _until_done_or(results: list[Any], seconds: float) -> None:
+    """Sleep up to ``seconds``, less when every batch sent (``results``, emptied as they end) has
+    finished before.
+
+    The database stays the record (the caller counts it after each wake-up); a batch's result is
+    only its notice. Redis delivers it the moment the last batch ends, where polling would round
+    every run up to its next count. A result that never comes (Redis emptied, a message lost, no
+    result backend) costs only the sleep."""
+    if not results:
+        time.sleep(seconds)
+        return
+    deadline = time.monotonic() + seconds
+    while results:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        try:
+            results[0].get(timeout=left, propagate=False)
+        except Exception:  # celery's TimeoutError, NotImplementedError without a backend, Redis away
+            logger.debug("reanalysis.result_wait", exc_info=True)
+            time.sleep(max(0.0, deadline - time.monotonic()))
+            return
+        results.pop(0)
 
 
 def listening_workers(timeout: float = 1.0) -> tuple[list[str], list[str]]:
@@ -223,12 +247,14 @@ def run(since: date | None = None, source: str | None = None, *, in_process: boo
             outcome.done += len(result.judged)
             report(outcome.done, total)
     else:
-        outcome.sent = _send(_batches(ids, batch_size), state.started_at)
+        results = _send(_batches(ids, batch_size), state.started_at)
+        outcome.sent = len(results)
         if not wait:
             outcome.waited = False
             outcome.seconds = time.monotonic() - t0
             return outcome
-        outcome.done = _wait(state, total, report, poll=poll, timeout=timeout, batch_size=batch_size)
+        outcome.done = _wait(state, total, report, poll=poll, timeout=timeout, batch_size=batch_size,
+                             results=results)
     remaining = pending(state).count()
     outcome.done = total - remaining
     if remaining == 0:
@@ -241,9 +267,11 @@ def run(since: date | None = None, source: str | None = None, *, in_process: boo
 
 
 def _wait(state: RunState, total: int, report: Callable[[int, int], None], *, poll: float,
-          timeout: float | None, batch_size: int) -> int:
-    """Poll the database (the record) until the run's mentions are all judged again; re-send what
-    a dead worker held or a lost message carried, a few times, then give up and report it."""
+          timeout: float | None, batch_size: int, results: list[Any] | None = None) -> int:
+    """Count the database (the record) until the run's mentions are all judged again, after each
+    batch's notice or every ``poll`` seconds; re-send what a dead worker held or a lost message
+    carried, a few times, then give up and report it."""
+    results = list(results or [])
     started = time.monotonic()
     deadline = started + timeout if timeout else None
     last_change, last_remaining, resends = time.monotonic(), None, 0
@@ -262,14 +290,14 @@ def _wait(state: RunState, total: int, report: Callable[[int, int], None], *, po
             stuck = list(free.order_by("id").values_list("id", flat=True))
             if stuck:
                 logger.warning("reanalysis.resend count=%d first=%s", len(stuck), stuck[0])
-                _send(_batches(stuck, batch_size), state.started_at)
+                results += _send(_batches(stuck, batch_size), state.started_at)
             resends += 1
             last_change = time.monotonic()
         if deadline is not None and time.monotonic() > deadline:
             return total - remaining
-        # Short polls while the run is young, ``poll`` at most: a run of seconds is not rounded up
-        # to the next poll, and a run of hours does not count its mentions many times a second.
-        time.sleep(min(poll, max(MIN_POLL, (time.monotonic() - started) / 20)))
+        # Short polls while the run is young, ``poll`` at most (a run of hours does not count its
+        # mentions many times a second); the end of the last batch wakes the wait at once.
+        _until_done_or(results, min(poll, max(MIN_POLL, (time.monotonic() - started) / 20)))
 
 
 def summary(outcome: Outcome) -> dict[str, Any]:

@@ -64,6 +64,15 @@ def test_reanalyze_on_real_workers_keeps_decisions_and_waits_until_done(judged, 
     assert Mention.objects.filter(analysed_at__gte=second.watermark).count() == 120
 
 
+def test_the_last_batch_ending_wakes_the_wait_at_once(judged, worker, monkeypatch):
+    # Counts a minute apart: only the batches' own results can end the wait sooner.
+    monkeypatch.setattr(reanalysis, "MIN_POLL", 60.0)
+    outcome = reanalysis.run(wait=True, in_process=False, restart=True, poll=60.0, timeout=300)
+    assert outcome.remaining == 0 and outcome.done == 120
+    assert outcome.seconds < 45, outcome.seconds  # not a count's 60 s later
+    assert reanalysis.load_state().finished_at is not None
+
+
 def test_judging_again_waits_in_its_own_queue_not_before_fresh_items(judged):
     """The batches go to the `reanalysis` queue (the analysis workers take it in turn with
     `default`), so a backfill of a year never stands between a fresh crawl and the duty queue."""

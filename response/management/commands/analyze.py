@@ -13,9 +13,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, input: str, output: str, batch_size: int, **options):
         from analysis.batch import analyze_jsonl
-        from response.services.judgement import standalone_analyzer
+        from response.services.analyzer_config import standalone_analyzer, warm
 
         if not Path(input).exists():
             raise CommandError(f"找不到输入文件: {input}")
-        count = analyze_jsonl(Path(input), Path(output), standalone_analyzer(), batch_size=batch_size)
+        count = analyze_jsonl(Path(input), Path(output), warm(standalone_analyzer()),
+                              batch_size=batch_size)
         self.stdout.write(self.style.SUCCESS(f"已研判 {count} 条，结果写入 {output}"))
