@@ -1,3 +1,4 @@
+from . import lookups  # noqa: F401  (registers field__any)
 from .cases import (
     Case,
     CaseClock,

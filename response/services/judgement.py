@@ -4,16 +4,17 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, DateTimeField, Max, Min, Q
 from django.utils import timezone
 
 from analysis.events import EventIndex
@@ -57,10 +58,35 @@ JUDGED_FIELDS = ["event", "sentiment", "sentiment_scores", "sentiment_terms", "u
                  "awaiting_judgement"]
 # What judging reads of a mention: not the stored page (raw_gz, often larger than the text) nor the
 # previous judgement's JSON, whose decoding cost more than the rest of the batch's reads.
-READ_FIELDS = ("id", "title", "text", "fetched_at", "published_at", "source_id", "source__slug", "source__kind",
-               "source__reach", "flagged", "analysed_at", "analysis_claimed_at", "section_id", "section_via",
-               "event_lead", "event_id", "review", "level")
+# The lease is not read (the batch sets it), nor the source row per mention (a batch has a few
+# sources, read once).
+READ_FIELDS = ("id", "title", "text", "fetched_at", "published_at", "source_id", "flagged", "analysed_at",
+               "section_id", "section_via", "event_lead", "event_id", "review", "level")
 EVENT_FIELDS = ["size", "source_count", "first_seen", "last_seen", "growth_per_hour", "max_urgency", "level"]
+
+
+def _claim_statements(mention_ids: Sequence[int], now: datetime, judged_before: datetime | None,
+                      returning: str) -> Iterator[tuple[str, list[Any]]]:
+    """The conditional ``UPDATE … RETURNING`` that takes the lease, per chunk of ids."""
+    ops = connection.ops
+    table = connection.ops.quote_name(Mention._meta.db_table)
+    ids = list(dict.fromkeys(int(i) for i in mention_ids))
+    for start in range(0, len(ids), CLAIM_CHUNK):
+        chunk = ids[start:start + CLAIM_CHUNK]
+        if connection.vendor == "postgresql":  # the ids as one array (lookups.AnyOf)
+            params: list[Any] = [ops.adapt_datetimefield_value(now), chunk]
+            listed = "= ANY(%s::bigint[])"
+        else:
+            params = [ops.adapt_datetimefield_value(now), *chunk]
+            listed = f"IN ({', '.join(['%s'] * len(chunk))})"
+        judged = "analysed_at IS NULL"
+        if judged_before is not None:
+            judged = "(analysed_at IS NULL OR analysed_at < %s)"
+            params.append(ops.adapt_datetimefield_value(judged_before))
+        params.append(ops.adapt_datetimefield_value(now - ANALYSIS_LEASE))
+        yield (f"UPDATE {table} SET analysis_claimed_at = %s WHERE id {listed}"
+               f" AND {judged} AND (analysis_claimed_at IS NULL OR analysis_claimed_at < %s) RETURNING {returning}",
+               params)
 
 
 def claim_batch(mention_ids: Sequence[int], now: datetime | None = None, *,
@@ -70,25 +96,23 @@ def claim_batch(mention_ids: Sequence[int], now: datetime | None = None, *,
     One conditional ``UPDATE … RETURNING`` per batch: of two deliveries of the same batch, or of two
     batches sharing a mention, only one gets each row. ``judged_before`` (a re-analysis run's start)
     also takes mentions judged before it; without it only unjudged mentions are taken."""
-    now = now or timezone.now()
-    ops = connection.ops
-    table = connection.ops.quote_name(Mention._meta.db_table)
-    ids = list(dict.fromkeys(int(i) for i in mention_ids))
     taken: list[int] = []
-    for start in range(0, len(ids), CLAIM_CHUNK):
-        chunk = ids[start:start + CLAIM_CHUNK]
-        params: list[Any] = [ops.adapt_datetimefield_value(now), *chunk]
-        judged = "analysed_at IS NULL"
-        if judged_before is not None:
-            judged = "(analysed_at IS NULL OR analysed_at < %s)"
-            params.append(ops.adapt_datetimefield_value(judged_before))
-        params.append(ops.adapt_datetimefield_value(now - ANALYSIS_LEASE))
-        sql = (f"UPDATE {table} SET analysis_claimed_at = %s WHERE id IN ({', '.join(['%s'] * len(chunk))})"
-               f" AND {judged} AND (analysis_claimed_at IS NULL OR analysis_claimed_at < %s) RETURNING id")
+    for sql, params in _claim_statements(mention_ids, now or timezone.now(), judged_before, "id"):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             taken += [row[0] for row in cursor.fetchall()]
     return sorted(taken)
+
+
+def _claim_and_read(mention_ids: Sequence[int], now: datetime, judged_before: datetime | None) -> list[Mention]:
+    """``claim_batch`` returning what judging reads of each mention taken (``READ_FIELDS``), in id
+    order: the lease and the read in one statement, one index scan of the batch's rows."""
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(Mention._meta.get_field(name).column) for name in READ_FIELDS)
+    mentions: list[Mention] = []
+    for sql, params in _claim_statements(mention_ids, now, judged_before, columns):
+        mentions += Mention.objects.raw(sql, params)  # the ORM's converters, model instances
+    return sorted(mentions, key=lambda m: m.pk)
 
 
 def claim_analysis(mention_id: int, now: datetime | None = None) -> bool:
@@ -112,14 +136,17 @@ def _bulk_write(objs: Sequence[Any], fields: Sequence[str]) -> None:
     """What ``QuerySet.bulk_update`` does, in one statement per chunk: bulk_update builds a CASE per
     field and row (17 × 50 for a batch), which cost half a second of Python per batch and a slow
     plan on PostgreSQL. On SQLite values are prepared by each field (``get_db_prep_save``), as the
-    ORM writes them; on PostgreSQL they are sent as JSON (``_json_value``) and cast to each column's
-    type by the server.
+    ORM writes them; on PostgreSQL they are sent as JSON (dates as ISO text) and cast to each
+    column's type by the server.
 
     PostgreSQL gets the whole chunk as one JSON parameter (``UPDATE … FROM jsonb_to_recordset(…)``):
     a placeholder per value made the statement too long for psycopg's statement cache (parsed again
     each batch, ~6 ms), and an array per column was escaped element by element in Python (~15 ms a
-    batch of 100); one string is escaped once, in C, and PostgreSQL converts each column to its
-    type. SQLite gets ``WITH v AS (VALUES …) UPDATE … FROM v``."""
+    batch of 100); one string goes as it is and PostgreSQL converts each column to its type. It is
+    sent on a server-binding cursor of the same connection and transaction (Django's cursors bind on
+    the client: the string escaped into the statement, then parsed back by the server), so this
+    statement does not appear in Django's query log. SQLite gets ``WITH v AS (VALUES …) UPDATE …
+    FROM v``."""
     if not objs:
         return
     meta = type(objs[0])._meta
@@ -132,11 +159,26 @@ def _bulk_write(objs: Sequence[Any], fields: Sequence[str]) -> None:
                              *(f"{qn(f.column)} {f.db_type(connection)}" for f in concrete)])
         sql = (f"UPDATE {table} SET {sets} FROM jsonb_to_recordset(%s::jsonb) AS v ({columns}) "
                f"WHERE {table}.{pk} = v._pk")
+        # Values straight from each instance's __dict__ (all of them loaded or set: a judgement
+        # sets every field it writes), dates as ISO text: ~20 fewer calls a row than getattr.
+        plain = [(f.column, f.attname) for f in concrete if not isinstance(f, DateTimeField)]
+        dates = [(f.column, f.attname) for f in concrete if isinstance(f, DateTimeField)]
+        connection.ensure_connection()
         for start in range(0, len(objs), WRITE_CHUNK):
-            rows = [{"_pk": obj.pk, **{f.column: _json_value(getattr(obj, f.attname)) for f in concrete}}
-                    for obj in objs[start:start + WRITE_CHUNK]]
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [json.dumps(rows, ensure_ascii=False, cls=DjangoJSONEncoder)])
+            rows = []
+            for obj in objs[start:start + WRITE_CHUNK]:
+                values = obj.__dict__
+                row = {"_pk": obj.pk, **{column: values[name] if name in values else getattr(obj, name)
+                                         for column, name in plain}}
+                for column, name in dates:
+                    value = values[name] if name in values else getattr(obj, name)
+                    row[column] = value.isoformat() if value is not None else None
+                rows.append(row)
+            # A server-binding cursor: the JSON goes as a parameter, not escaped into the SQL text
+            # (Django's cursors bind on the client) and parsed back by the server as a literal.
+            payload = json.dumps(rows, ensure_ascii=False, cls=DjangoJSONEncoder)
+            with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+                cursor.execute(sql, [payload])
         return
     names = ", ".join(["_pk", *(qn(f.column) for f in concrete)])
     row = "(" + ", ".join(["%s"] * (len(concrete) + 1)) + ")"
@@ -150,14 +192,6 @@ def _bulk_write(objs: Sequence[Any], fields: Sequence[str]) -> None:
                f"UPDATE {table} SET {sets} FROM v WHERE {table}.{pk} = v._pk")
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-
-
-def _json_value(value: Any) -> Any:
-    # A JSON column takes the value itself (a nested document), a date its ISO form with the zone
-    # (timestamptz reads it exactly); keys, numbers, text and booleans are JSON already.
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 @dataclass
@@ -185,14 +219,15 @@ def analyse_batch(mention_ids: Sequence[int], *, judged_before: datetime | None 
     now = timezone.now()
     ids = list(dict.fromkeys(int(i) for i in mention_ids))
     report = BatchReport()
-    claimed = claim_batch(ids, now, judged_before=judged_before)
+    mentions = _claim_and_read(ids, now, judged_before)
+    claimed = [m.pk for m in mentions]
     taken = set(claimed)
     report.skipped = [i for i in ids if i not in taken]
     if not claimed:
         return report
-    mentions = list(Mention.objects.select_related("source").filter(pk__in=claimed).only(*READ_FIELDS)
-                    .order_by("pk"))
+    sources = Source.objects.in_bulk({m.source_id for m in mentions})
     for mention in mentions:
+        mention.source = sources[mention.source_id]
         mention.analysis_claimed_at = now
     try:
         judged, report.failed = _judge_many(mentions, rejudge=judged_before is not None)
@@ -261,13 +296,13 @@ def _assign_events(mentions: Sequence[Mention]) -> dict[int, Event]:
     for mention, key in zip(mentions, keys):
         first_of.setdefault(key, mention)
     with transaction.atomic():
-        events = {e.key: e for e in Event.objects.filter(key__in=list(first_of))}
+        events = {e.key: e for e in Event.objects.filter(key__any=list(first_of))}
         missing = [k for k in first_of if k not in events]
         if missing:
             Event.objects.bulk_create([
                 Event(key=k, title=first_of[k].title[:500], first_seen=first_of[k].fetched_at,
                       last_seen=first_of[k].fetched_at) for k in missing], ignore_conflicts=True)
-            events.update({e.key: e for e in Event.objects.filter(key__in=missing)})
+            events.update({e.key: e for e in Event.objects.filter(key__any=missing)})
         by_mention = {}
         for mention, key in zip(mentions, keys):
             mention.event = events[key]
@@ -276,11 +311,11 @@ def _assign_events(mentions: Sequence[Mention]) -> dict[int, Event]:
         # memory (their links are written with their judgement, one write per row).
         touched = {e.pk: e for e in events.values()}
         for event in touched.values():  # what it was: only events whose figures move are written
-            event._stored = tuple(getattr(event, f) for f in EVENT_FIELDS)  # type: ignore[attr-defined]
+            event._stored = _figures(event)  # type: ignore[attr-defined]
         if all(judged and event_id == m.event_id for (judged, event_id), m in zip(before, mentions)):
             return by_mention  # judged again, no copy joined or left a story: nothing to count
         batch_ids = [m.pk for m in mentions]
-        others = Mention.objects.filter(event_id__in=list(touched)).exclude(pk__in=batch_ids)
+        others = Mention.objects.filter(event_id__any=list(touched)).exclude(pk__any=batch_ids)
         size: dict[int, int] = defaultdict(int)
         span: dict[int, list[datetime]] = defaultdict(list)
         sources: dict[int, set[int]] = defaultdict(set)
@@ -347,7 +382,7 @@ def _hand_decisions(mention_ids: Sequence[int]) -> dict[int, dict[str, str]]:
     """The duty officers' latest correction of each field (sentiment, level, section), per mention:
     judging again keeps them (they are recorded as Feedback by casework)."""
     latest: dict[int, dict[str, str]] = defaultdict(dict)
-    rows = (Feedback.objects.filter(mention_id__in=list(mention_ids), field__in=("sentiment", "level", "section"))
+    rows = (Feedback.objects.filter(mention_id__any=list(mention_ids), field__in=("sentiment", "level", "section"))
             .order_by("at", "id").values_list("mention_id", "field", "human_value"))
     for mention_id, name, value in rows:
         latest[mention_id][name] = value
@@ -423,11 +458,16 @@ def _judge_many(mentions: Sequence[Mention], *, rejudge: bool = False) -> tuple[
         judged.append(mention)
 
     touched = {e.pk: e for e in events.values()}
+    # Only the events this batch may write or lead are locked: figures moved, a copy above the
+    # highest urgency known, a copy that may lead the queue. Judging again mostly changes none of
+    # them, and a row lock is a write (the tuple's header and the log) on every event of the batch.
+    to_lock = {pk for pk, e in touched.items() if getattr(e, "_stored", None) != _figures(e)}
+    to_lock |= {m.event_id for m in judged if m.urgency > touched[m.event_id].max_urgency or _may_lead(m)}
     with transaction.atomic():
-        # The batch's events locked in id order (two workers never wait on each other in a cycle),
-        # their highest urgency read again under the lock: another batch may have raised it.
-        locked = (Event.objects.select_for_update().filter(pk__in=sorted(touched)).order_by("pk")
-                  .values_list("pk", "max_urgency", "level"))
+        # Locked in id order (two workers never wait on each other in a cycle), their highest
+        # urgency read again under the lock: another batch may have raised it.
+        locked = (Event.objects.select_for_update().filter(pk__any=sorted(to_lock)).order_by("pk")
+                  .values_list("pk", "max_urgency", "level")) if to_lock else []
         for pk, max_urgency, level_code in locked:
             if max_urgency > touched[pk].max_urgency:
                 touched[pk].max_urgency, touched[pk].level = max_urgency, level_code
@@ -437,26 +477,36 @@ def _judge_many(mentions: Sequence[Mention], *, rejudge: bool = False) -> tuple[
             if mention.urgency > event.max_urgency:
                 event.max_urgency, event.level = mention.urgency, mention.level
         _bulk_write(judged, JUDGED_FIELDS)
-        _bulk_write([e for e in touched.values()
-                     if getattr(e, "_stored", None) != tuple(getattr(e, f) for f in EVENT_FIELDS)], EVENT_FIELDS)
+        # Every event whose figures moved is in to_lock: raised ones were above the urgency known.
+        _bulk_write([e for e in touched.values() if getattr(e, "_stored", None) != _figures(e)], EVENT_FIELDS)
     _mark_cases_due(judged, levels, rejudge=rejudge)
-    for mention in judged:
-        logger.info("judgement.done mention=%s event=%s urgency=%s", mention.pk, mention.event.key,
-                    mention.urgency, extra={"mention": mention.pk, "event": mention.event.key,
-                                            "urgency": mention.urgency})
+    if logger.isEnabledFor(logging.INFO):
+        for mention in judged:
+            logger.info("judgement.done mention=%s event=%s urgency=%s", mention.pk, mention.event.key,
+                        mention.urgency, extra={"mention": mention.pk, "event": mention.event.key,
+                                                "urgency": mention.urgency})
     return judged, failed
+
+
+def _figures(event: Event) -> tuple[Any, ...]:
+    return tuple(getattr(event, f) for f in EVENT_FIELDS)
+
+
+def _may_lead(mention: Mention) -> bool:
+    # _claim_leads' candidates: a pending flagged copy may take (or keep) its story's queue row.
+    return bool(mention.flagged and mention.event_id and mention.review == Mention.Review.PENDING)
 
 
 def _claim_leads(judged: Sequence[Mention], events: dict[int, Event]) -> None:
     """One queue row per story for the whole batch (leads.claim_lead's rule): a pending flagged
     copy leads unless another pending copy of its event already does. The caller holds the lock
     on the batch's events."""
-    candidates = [m for m in judged if m.flagged and m.event_id and m.review == Mention.Review.PENDING]
+    candidates = [m for m in judged if _may_lead(m)]
     if not candidates:
         return
     event_ids = sorted({m.event_id for m in candidates})
-    taken = set(Mention.objects.filter(event_id__in=event_ids, flagged=True, review=Mention.Review.PENDING,
-                                       event_lead=True).exclude(pk__in=[m.pk for m in judged])
+    taken = set(Mention.objects.filter(event_id__any=event_ids, flagged=True, review=Mention.Review.PENDING,
+                                       event_lead=True).exclude(pk__any=[m.pk for m in judged])
                 .values_list("event_id", flat=True).order_by().distinct())
     # A copy that already led keeps the lead when judged again; otherwise the first copy judged.
     for mention in sorted(candidates, key=lambda m: (not getattr(m, "_was_lead", False), m.pk)):
@@ -467,7 +517,7 @@ def _claim_leads(judged: Sequence[Mention], events: dict[int, Event]) -> None:
 def _mark_cases_due(judged: Sequence[Mention], levels: dict[str, Level], *, rejudge: bool) -> None:
     """Which judged mentions ``maybe_open_case`` would give (or add to) a case: hotline tickets,
     flagged mentions of a level that opens cases, copies of an event with a case. One query."""
-    with_cases = set(Case.objects.filter(event_id__in={m.event_id for m in judged})
+    with_cases = set(Case.objects.filter(event_id__any=list({m.event_id for m in judged}))
                      .values_list("event_id", flat=True).order_by().distinct())
     horizon = timezone.now() - OPEN_CASE_HORIZON
     for mention in judged:

@@ -311,6 +311,54 @@ def test_judging_again_recounts_a_story_only_when_a_copy_moved(sources):
     assert Event.objects.get(pk=story.pk).size == 3
 
 
+def _event_locks(ctx: CaptureQueriesContext) -> list[str]:
+    # The lock query reads the events' highest urgency again (the events' own fetch reads every column).
+    return [q["sql"] for q in ctx.captured_queries
+            if '"response_event"."max_urgency" AS "max_urgency"' in q["sql"] and '"response_event"."key"' not in q["sql"]]
+
+
+def test_judging_again_locks_no_story_it_does_not_change(sources):
+    """A row lock writes the row: judging again locks only the stories it may write or lead."""
+    batch = make_batch(sources, 8, copies=0)  # routine news: nothing flagged, no copies
+    ids = [m.pk for m in batch]
+    with CaptureQueriesContext(connection) as ctx:
+        judgement.analyse_batch(ids)
+    assert len(_event_locks(ctx)) == 1  # new stories: their figures are written
+    figures = _figures()
+    with CaptureQueriesContext(connection) as ctx:
+        report = judgement.analyse_batch(ids, judged_before=timezone.now() + timedelta(seconds=1))
+    assert len(report.judged) == 8 and _event_locks(ctx) == []
+    assert _figures() == figures
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (row locks)")
+@pytest.mark.django_db(transaction=True)
+def test_judging_again_does_not_wait_on_a_story_it_leaves_alone(sources):
+    """Another transaction holding a routine story's row (a duty officer's edit, another batch) does
+    not hold up judging the batch again; the flagged story is still locked and led once."""
+    import psycopg
+
+    batch = make_batch(sources, 8, copies=3)
+    ids = [m.pk for m in batch]
+    judgement.analyse_batch(ids)
+    knife = Mention.objects.get(pk=batch[0].pk).event_id
+    routine = Mention.objects.exclude(event_id=knife).filter(pk__in=ids).first().event_id
+    db = connection.settings_dict
+    with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]) as other:
+        other.execute("SELECT 1 FROM response_event WHERE id = %s FOR UPDATE", [routine])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # the old code waited here, then failed
+        try:
+            report = judgement.analyse_batch(ids, judged_before=timezone.now() + timedelta(seconds=1))
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = 0")
+        other.rollback()
+    assert len(report.judged) == 8
+    leads = Mention.objects.filter(event_id=knife, event_lead=True, flagged=True)
+    assert leads.count() == 1
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (heap-only updates)")
 @pytest.mark.django_db(transaction=True)
 def test_judging_again_is_a_heap_only_update(sources):
