@@ -108,8 +108,7 @@ def warm_models() -> None:
     """Load the models and warm them (``warm``). Called in the worker's main process before it
     forks its pool, so every pool process starts with them in (copy-on-write shared) memory
     instead of spending its first batch loading them; the analyzer for the configuration as it is
-    now is built here too, when the database can be read."""
-    _models(_model_key("sentiment"), _model_key("sections"))
+    now is built here too (from the bureau file when the database cannot be read yet)."""
     warm(standalone_analyzer())
 
 

@@ -5,6 +5,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -65,6 +66,18 @@ READ_FIELDS = ("id", "title", "text", "fetched_at", "published_at", "source_id",
                "section_id", "section_via", "event_lead", "event_id", "review", "level")
 EVENT_FIELDS = ["size", "source_count", "first_seen", "last_seen", "growth_per_hour", "max_urgency", "level"]
 _SOURCE, _EVENT = Mention._meta.get_field("source"), Mention._meta.get_field("event")
+
+
+@contextmanager
+def _server_cursor() -> Iterator[psycopg.Cursor]:
+    """A server-binding psycopg cursor on Django's PostgreSQL connection, in its transaction, its
+    errors raised as Django's. Django's own cursors bind on the client: every parameter is escaped
+    into the statement text and parsed back by the server, and rows come as text through Django's
+    Python loader for timestamptz. Statements run here are not in Django's query log; like
+    Django's, they are never prepared (Django connects with ``prepare_threshold=None``)."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
 _figures = attrgetter(*EVENT_FIELDS)  # an event's figures as a tuple, compared before and after
 
 
@@ -130,9 +143,9 @@ def _instances(model: Any, fields: Sequence[Any], sql: str, params: list[Any]) -
     made as the ORM makes them (``Model.from_db``, each column through the backend's and the field's
     converters), for a batch's hundreds of rows at a fraction of a queryset's cost:
 
-    - on PostgreSQL the rows come in binary on a cursor of the same connection and transaction:
-      Django's loader for timestamptz is the text one, in Python (a regular expression and two
-      datetime copies per value, most of a batch's read);
+    - on PostgreSQL the rows come in binary (``_server_cursor``): Django's loader for timestamptz is
+      the text one, in Python (a regular expression and two datetime copies per value, most of a
+      batch's read);
     - ``from_db`` is given every field, the unread ones ``DEFERRED``: given only the columns read,
       it looks each of the model's fields up in a list of their names, per row."""
     meta = model._meta
@@ -147,8 +160,7 @@ def _instances(model: Any, fields: Sequence[Any], sql: str, params: list[Any]) -
     slots = [names.index(f.attname) for f in fields]
     blank = [DEFERRED] * len(names)
     if conn.vendor == "postgresql":
-        conn.ensure_connection()
-        with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cursor:
+        with _server_cursor() as cursor:
             cursor.execute(sql, params, binary=True)
             rows = cursor.fetchall()
     else:
@@ -202,11 +214,8 @@ def _bulk_write(objs: Sequence[Any], fields: Sequence[str]) -> None:
     PostgreSQL gets the whole chunk as one JSON parameter (``UPDATE … FROM jsonb_to_recordset(…)``):
     a placeholder per value made the statement too long for psycopg's statement cache (parsed again
     each batch, ~6 ms), and an array per column was escaped element by element in Python (~15 ms a
-    batch of 100); one string goes as it is and PostgreSQL converts each column to its type. It is
-    sent on a server-binding cursor of the same connection and transaction (Django's cursors bind on
-    the client: the string escaped into the statement, then parsed back by the server), so this
-    statement does not appear in Django's query log. SQLite gets ``WITH v AS (VALUES …) UPDATE …
-    FROM v``."""
+    batch of 100); one string goes as it is (``_server_cursor``: not escaped into the statement) and
+    PostgreSQL converts each column to its type. SQLite gets ``WITH v AS (VALUES …) UPDATE … FROM v``."""
     if not objs:
         return
     meta = type(objs[0])._meta
@@ -223,7 +232,6 @@ def _bulk_write(objs: Sequence[Any], fields: Sequence[str]) -> None:
         # sets every field it writes), dates as ISO text: ~20 fewer calls a row than getattr.
         plain = [(f.column, f.attname) for f in concrete if not isinstance(f, DateTimeField)]
         dates = [(f.column, f.attname) for f in concrete if isinstance(f, DateTimeField)]
-        connection.ensure_connection()
         for start in range(0, len(objs), WRITE_CHUNK):
             rows = []
             for obj in objs[start:start + WRITE_CHUNK]:
@@ -234,10 +242,8 @@ def _bulk_write(objs: Sequence[Any], fields: Sequence[str]) -> None:
                     value = values[name] if name in values else getattr(obj, name)
                     row[column] = value.isoformat() if value is not None else None
                 rows.append(row)
-            # A server-binding cursor: the JSON goes as a parameter, not escaped into the SQL text
-            # (Django's cursors bind on the client) and parsed back by the server as a literal.
             payload = json.dumps(rows, ensure_ascii=False, cls=DjangoJSONEncoder)
-            with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            with _server_cursor() as cursor:
                 cursor.execute(sql, [payload])
         return
     names = ", ".join(["_pk", *(qn(f.column) for f in concrete)])
